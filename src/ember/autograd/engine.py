@@ -1,0 +1,182 @@
+"""The backward walk: order the nodes, run their rules, unbroadcast, accumulate, free.
+
+Iterative throughout (Kahn's algorithm over dependency counts), so graph depth is bounded by
+memory, not by Python's recursion limit. The engine knows no op: it calls ``node.apply`` and
+reduces a gradient to its input's shape with the namespace's ``sum_to``.
+"""
+from __future__ import annotations
+
+import sys
+from typing import Any, Iterable, Sequence
+
+from ember.autograd import node as _node
+from ember.autograd.grad_mode import state as grad_state
+from ember.autograd.node import AccumulateGrad, Node
+
+Edge = tuple[Node, int]
+
+
+def run_backward(
+    roots: Sequence[tuple[Edge, Any]],
+    *,
+    retain_graph: bool,
+    create_graph: bool,
+    targets: Sequence[Edge] | None = None,
+    accumulate: bool = True,
+) -> list[Any] | None:
+    """Back-propagate ``roots`` (edge, gradient) pairs through the graph.
+
+    ``targets``: edges whose incoming gradient is wanted. With ``accumulate`` they are the only
+    leaves written (``backward(inputs=...)``); without, their gradients are returned instead
+    (``autograd.grad``), each ``None`` where no gradient reached it.
+    """
+    as_tensor = create_graph
+    F = _node._F_tensor if as_tensor else _node._F_array
+    dependencies = _count_dependencies([edge[0] for edge, _ in roots])
+    needed = None if targets is None else _needed_nodes(dependencies, [e[0] for e, _ in roots], targets)
+    wanted = None if targets is None else {edge: i for i, edge in enumerate(targets)}
+    captured: list[Any] = [None] * len(targets) if targets is not None else []
+
+    buffers: dict[Node, list[Any]] = {}
+    for (fn, nr), grad in roots:
+        _add_to_buffer(buffers, fn, nr, grad)
+    ready = [fn for fn in buffers if dependencies.get(fn, 0) == 0]
+
+    prev_mode = grad_state.enabled
+    grad_state.enabled = create_graph
+    try:
+        while ready:
+            fn = ready.pop()
+            grads = buffers.pop(fn, None)
+            if grads is not None:
+                if fn._pre_hooks is not None or fn._retained is not None:
+                    _run_tensor_hooks(fn, grads, F)
+                if wanted is not None:
+                    for nr, g in enumerate(grads):
+                        i = wanted.get((fn, nr))
+                        if i is not None:
+                            captured[i] = g
+            if type(fn) is AccumulateGrad:
+                if grads is not None and grads[0] is not None and accumulate and (wanted is None or (fn, 0) in wanted):
+                    _accumulate(fn.variable, grads[0], as_tensor)
+                continue
+            edges = fn.next_functions
+            if grads is not None and (needed is None or fn in needed):
+                needs = tuple(nxt is not None and (needed is None or nxt in needed) for nxt, _ in edges)
+                if any(needs):
+                    in_grads = fn.apply(grads, needs, as_tensor)
+                    if fn._hooks:
+                        in_grads = _run_post_hooks(fn, in_grads, grads, F)
+                    for (nxt, nr), g, meta in zip(edges, in_grads, fn._input_meta):
+                        if g is not None and nxt is not None:
+                            _add_to_buffer(buffers, nxt, nr, F.conform(g, meta))
+                if not retain_graph:
+                    fn.release()
+            for nxt, _ in edges:
+                if nxt is not None:
+                    left = dependencies[nxt] - 1
+                    dependencies[nxt] = left
+                    if left == 0:
+                        ready.append(nxt)
+    finally:
+        grad_state.enabled = prev_mode
+    return captured if not accumulate else None
+
+
+def _count_dependencies(roots: Iterable[Node]) -> dict[Node, int]:
+    """How many edges from nodes reachable from ``roots`` point at each node."""
+    dependencies: dict[Node, int] = {}
+    seen = set(roots)
+    stack = list(seen)
+    while stack:
+        fn = stack.pop()
+        for nxt, _ in fn.next_functions:
+            if nxt is None:
+                continue
+            dependencies[nxt] = dependencies.get(nxt, 0) + 1
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append(nxt)
+    return dependencies
+
+
+def _needed_nodes(dependencies: dict[Node, int], roots: list[Node], targets: Sequence[Edge]) -> set[Node]:
+    """Nodes that lie on a path from a root to a target: only they need to run."""
+    order: list[Node] = []  # a topological order, found on a copy of the counts
+    remaining = dict(dependencies)
+    ready = [fn for fn in set(roots) if remaining.get(fn, 0) == 0]
+    while ready:
+        fn = ready.pop()
+        order.append(fn)
+        for nxt, _ in fn.next_functions:
+            if nxt is not None:
+                remaining[nxt] -= 1
+                if remaining[nxt] == 0:
+                    ready.append(nxt)
+    needed = {fn for fn, _ in targets}
+    for fn in reversed(order):
+        if fn not in needed and any(nxt in needed for nxt, _ in fn.next_functions if nxt is not None):
+            needed.add(fn)
+    return needed
+
+
+def _add_to_buffer(buffers: dict[Node, list[Any]], fn: Node, nr: int, grad: Any) -> None:
+    buf = buffers.get(fn)
+    if buf is None:
+        buffers[fn] = buf = [None] * fn._num_outputs
+    buf[nr] = grad if buf[nr] is None else buf[nr] + grad
+
+
+def _run_tensor_hooks(fn: Node, grads: list[Any], F: Any) -> None:
+    """Tensor hooks (``register_hook`` on a non-leaf) may replace its gradient; then
+    ``retain_grad`` stores it, last, as torch does."""
+    for nr, hooks in (fn._pre_hooks or {}).items():
+        if grads[nr] is not None:
+            for hook in list(hooks):
+                replaced = hook(F.as_tensor(grads[nr]))
+                if replaced is not None:
+                    grads[nr] = F.from_tensor(replaced)
+    for nr, ref in (fn._retained or {}).items():
+        tensor = ref()
+        if tensor is not None and grads[nr] is not None:
+            g = F.as_tensor(grads[nr])
+            tensor._grad = g.detach().clone() if tensor._grad is None else tensor._grad + g
+
+
+def _run_post_hooks(fn: Node, in_grads: list[Any], out_grads: list[Any], F: Any) -> list[Any]:
+    as_t = F.as_tensor
+    for hook in list(fn._hooks or ()):
+        replaced = hook(
+            tuple(None if g is None else as_t(g) for g in in_grads),
+            tuple(None if g is None else as_t(g) for g in out_grads),
+        )
+        if replaced is not None:
+            in_grads = [None if g is None else F.from_tensor(g) for g in replaced]
+    return in_grads
+
+
+def _accumulate(variable: Any, grad: Any, as_tensor: bool) -> None:
+    """Add ``grad`` into a leaf's ``.grad`` (torch's AccumulateGrad)."""
+    if variable._hooks:
+        for hook in list(variable._hooks):
+            replaced = hook(grad if as_tensor else _node._tensor_type._make(grad))
+            if replaced is not None:
+                grad = replaced if as_tensor else replaced._data
+    old = variable._grad
+    if as_tensor:
+        variable._grad = grad if old is None else old + grad
+    elif old is None:
+        # Steal the array when nothing else can see it (the engine's buffer and the locals
+        # here hold the only references); otherwise copy, so .grad never aliases another tensor.
+        if grad.base is not None or sys.getrefcount(grad) > _STEALABLE_REFCOUNT:
+            grad = grad.copy()
+        variable._grad = _node._tensor_type._make(grad)
+    elif old._grad_fn is None and not old._requires_grad and old._data.shape == grad.shape:
+        old._data += grad  # in place, as torch does outside create_graph: .grad keeps its identity
+    else:
+        variable._grad = old + _node._tensor_type._make(grad)
+
+
+# references to a gradient array held by run_backward's `grads` list, this function's argument,
+# and getrefcount's own argument
+_STEALABLE_REFCOUNT = 3

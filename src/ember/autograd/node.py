@@ -1,0 +1,146 @@
+"""Node: the ``grad_fn`` object. One recorded op, its edges to the nodes of its inputs, and what
+its derivative rules need saved.
+
+A node never holds its own output Tensor (that would be a reference cycle): it saves the output
+*array* and, when a rule needs ``result`` as a Tensor (double backward), makes a fresh Tensor on
+that array whose ``grad_fn`` is the node itself.
+"""
+from __future__ import annotations
+
+import weakref
+from typing import Any, Callable
+
+_FREED_MESSAGE = (
+    "Trying to backward through the graph a second time (or directly access saved tensors after "
+    "they have already been freed). Saved intermediate values of the graph are freed when you call "
+    ".backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the "
+    "graph a second time or if you need to access saved tensors after calling backward."
+)
+
+# Bound at package init, so that this module imports nothing from ember: the Tensor class, the
+# types that count as saved data, and the rule namespaces on arrays and on Tensors.
+_tensor_type: Any = None
+_data_types: tuple[type, ...] = ()
+_F_array: Any = None
+_F_tensor: Any = None
+
+
+def bind(tensor_type: type, array_type: type, F_array: Any, F_tensor: Any) -> None:
+    global _tensor_type, _data_types, _F_array, _F_tensor
+    _tensor_type, _data_types = tensor_type, (tensor_type, array_type)
+    _F_array, _F_tensor = F_array, F_tensor
+
+
+class Node:
+    """Base of every grad_fn. Subclasses are named as torch names them (``MulBackward0``)."""
+
+    __slots__ = ("next_functions", "_input_meta", "_ctx", "_pre_hooks", "_hooks", "_retained", "__weakref__")
+
+    # filled in per subclass by the op registry
+    _vjps: tuple[Callable[..., Any], ...] = ()
+    _arg_names: tuple[tuple[str, ...], ...] = ()
+    _num_outputs = 1
+
+    def __init__(self) -> None:
+        self._pre_hooks: dict[int, list[Callable[..., Any]]] | None = None
+        self._hooks: list[Callable[..., Any]] | None = None
+        self._retained: dict[int, Any] | None = None
+
+    def name(self) -> str:
+        return type(self).__name__
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} object at {id(self):#x}>"
+
+    # -- saved values ---------------------------------------------------------------------
+    def _saved(self, name: str, as_tensor: bool) -> Any:
+        try:
+            value = self._ctx[name]
+        except KeyError:
+            raise RuntimeError(_FREED_MESSAGE) from None
+        if name == "result":  # the output, saved as its array
+            return _tensor_type._make(value, self, True) if as_tensor else value
+        if type(value) is _tensor_type and not as_tensor:
+            return value._data
+        return value
+
+    def release(self) -> None:
+        """Drop saved values (after a backward without ``retain_graph``); a second use raises."""
+        ctx = self._ctx
+        if ctx:
+            self._ctx = {k: v for k, v in ctx.items() if not isinstance(v, _data_types)}
+
+    # -- the backward step ----------------------------------------------------------------
+    def apply(self, grads: list[Any], needs: tuple[bool, ...], as_tensor: bool) -> list[Any]:
+        """Gradients for each input from ``grads`` (one per output); ``None`` where not needed."""
+        grad = grads[0]
+        ns = _F_tensor if as_tensor else _F_array
+        out: list[Any] = []
+        for vjp, names, need in zip(self._vjps, self._arg_names, needs):
+            if not need:
+                out.append(None)
+                continue
+            out.append(vjp(ns, grad, *[self._saved(n, as_tensor) for n in names]))
+        return out
+
+    # -- hooks ----------------------------------------------------------------------------
+    def register_hook(self, fn: Callable[..., Any]) -> Any:
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(fn)
+        return _RemovableHandle(self._hooks, fn)
+
+    def register_prehook(self, fn: Callable[..., Any]) -> Any:
+        return self._add_tensor_hook(0, fn)
+
+    def _add_tensor_hook(self, output_nr: int, fn: Callable[..., Any]) -> Any:
+        if self._pre_hooks is None:
+            self._pre_hooks = {}
+        hooks = self._pre_hooks.setdefault(output_nr, [])
+        hooks.append(fn)
+        return _RemovableHandle(hooks, fn)
+
+    def _retain(self, output_nr: int, tensor: Any) -> None:
+        if self._retained is None:
+            self._retained = {}
+        self._retained[output_nr] = weakref.ref(tensor)
+
+
+class AccumulateGrad(Node):
+    """The sink of a leaf tensor: the engine adds the incoming gradient into ``variable.grad``."""
+
+    __slots__ = ("variable",)
+
+    def __init__(self, variable: Any) -> None:
+        super().__init__()
+        self.variable = variable
+        self.next_functions = ()
+        self._ctx = {}
+
+
+class _RemovableHandle:
+    __slots__ = ("_hooks", "_fn")
+
+    def __init__(self, hooks: list[Any], fn: Any) -> None:
+        self._hooks, self._fn = hooks, fn
+
+    def remove(self) -> None:
+        if self._fn in self._hooks:
+            self._hooks.remove(self._fn)
+
+    def __enter__(self) -> _RemovableHandle:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.remove()
+
+
+def node_class(name: str, *vjps: Callable[..., Any], num_outputs: int = 1) -> type[Node]:
+    """Make the grad_fn class for one op: ``vjps[i]`` gives the gradient for input ``i``.
+
+    Each rule is called as ``vjp(F, grad, *saved)`` where ``F`` is the namespace of functions
+    (on arrays, or on Tensors when building a differentiable graph) and ``saved`` are the values
+    its parameters name: inputs, ``result``, or attributes the forward stored.
+    """
+    arg_names = tuple(tuple(v.__code__.co_varnames[2 : v.__code__.co_argcount]) for v in vjps)
+    return type(name, (Node,), {"__slots__": (), "_vjps": vjps, "_arg_names": arg_names, "_num_outputs": num_outputs})

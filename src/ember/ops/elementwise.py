@@ -1,0 +1,275 @@
+"""Elementwise ops: each forward (on arrays) beside its derivative rules (one per input).
+
+Rules follow derivatives.yaml's vocabulary: ``grad``, the inputs (``x`` for one, ``a``/``b``
+for two), and ``result``. Broadcasting never appears in a rule: the engine sums each
+gradient back to its input's shape.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from ember import dtypes
+from ember.autograd.grad_mode import state as grad_state
+from ember.ops._shape import broadcast_error
+from ember.ops.registry import attach, binary, node_class, operands, register, unary
+from ember.backend import xp
+from ember.tensor import Tensor
+
+__all__ = [
+    "abs", "add", "bitwise_and", "bitwise_not", "bitwise_or", "bitwise_xor", "clamp", "clamp_max", "clamp_min",
+    "clip", "cos", "div", "divide", "eq", "exp", "ge", "greater", "greater_equal", "gt", "le", "less",
+    "less_equal", "log", "logical_not", "lt", "maximum", "minimum", "mul", "multiply", "ne", "neg", "not_equal",
+    "pow", "reciprocal", "relu", "rsub", "sigmoid", "sign", "sin", "sqrt", "sub", "subtract", "tanh",
+    "true_divide", "where",
+]
+
+# -- one input -------------------------------------------------------------------------------
+neg = unary("neg", "NegBackward0", xp.negative, lambda F, grad: -grad, int_to_float=False)
+abs = unary("abs", "AbsBackward0", xp.abs, lambda F, grad, x: grad * F.sign(x), int_to_float=False)  # noqa: A001
+exp = unary("exp", "ExpBackward0", xp.exp, lambda F, grad, result: grad * result)
+log = unary("log", "LogBackward0", xp.log, lambda F, grad, x: grad / x)
+sqrt = unary("sqrt", "SqrtBackward0", xp.sqrt, lambda F, grad, result: grad / (2 * result))
+sin = unary("sin", "SinBackward0", xp.sin, lambda F, grad, x: grad * F.cos(x))
+cos = unary("cos", "CosBackward0", xp.cos, lambda F, grad, x: grad * -F.sin(x))
+tanh = unary("tanh", "TanhBackward0", xp.tanh, lambda F, grad, result: grad * (1 - result * result))
+sigmoid = unary(
+    "sigmoid", "SigmoidBackward0",
+    lambda x: xp.exp(-xp.logaddexp(0, -x)),  # 1 / (1 + e^-x) without overflow
+    lambda F, grad, result: grad * (1 - result) * result,
+)
+sign = unary("sign", "SignBackward0", xp.sign, lambda F, grad: grad * 0, int_to_float=False)
+reciprocal = unary("reciprocal", "ReciprocalBackward0", lambda x: 1 / x, lambda F, grad, result: -grad * (result * result))
+relu = unary("relu", "ReluBackward0", lambda x: xp.maximum(x, 0), lambda F, grad, result: F.where(result > 0, grad, 0),
+             int_to_float=False)
+
+
+# -- two inputs ------------------------------------------------------------------------------
+_add = binary("add", "AddBackward0", xp.add, lambda F, grad: grad, lambda F, grad: grad)
+_sub = binary("sub", "SubBackward0", xp.subtract, lambda F, grad: grad, lambda F, grad: -grad)
+mul = binary("mul", "MulBackward0", xp.multiply, lambda F, grad, b: grad * b, lambda F, grad, a: grad * a)
+_div = binary("div", "DivBackward0", xp.true_divide,
+              lambda F, grad, b: grad / b,
+              lambda F, grad, a, b: -grad * ((a / b) / b), int_to_float=True)
+_rsub_tensor = binary("rsub", "RsubBackward0", lambda a, b: b - a, lambda F, grad: -grad, lambda F, grad: grad)
+_rsub_scalar = binary("rsub", "RsubBackward1", lambda a, b: b - a, lambda F, grad: -grad, lambda F, grad: grad)
+
+multiply = mul
+_AddAlpha = node_class("AddBackward0", lambda F, grad: grad, lambda F, grad, alpha: grad * alpha)
+_SubAlpha = node_class("SubBackward0", lambda F, grad: grad, lambda F, grad, alpha: -grad * alpha)
+
+
+def _alpha_op(sign: int, cls: Any, input: Any, other: Any, alpha: Any) -> Tensor:
+    """``input + sign * alpha * other`` as one node (torch's ``alpha=`` overloads)."""
+    x, y = operands(input, other)
+    try:
+        out = Tensor._make(x + (sign * alpha) * y)
+    except ValueError:
+        raise broadcast_error(xp.shape(x), xp.shape(y)) from None
+    if grad_state.enabled and (getattr(input, "_requires_grad", False) or getattr(other, "_requires_grad", False)):
+        attach(out, cls, (input, other), {"alpha": alpha})
+    return out
+
+
+def add(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
+    """``input + alpha * other``."""
+    return _add(input, other) if alpha == 1 else _alpha_op(1, _AddAlpha, input, other, alpha)
+
+
+def sub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
+    """``input - alpha * other``."""
+    return _sub(input, other) if alpha == 1 else _alpha_op(-1, _SubAlpha, input, other, alpha)
+
+
+def rsub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
+    """``other - alpha * input`` (what ``2 - x`` calls)."""
+    op = _rsub_tensor if isinstance(other, Tensor) else _rsub_scalar
+    return op(input if alpha == 1 else mul(input, alpha), other)
+
+
+def div(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tensor:
+    """True division; ``rounding_mode`` "trunc" or "floor" rounds the quotient (no gradient)."""
+    if rounding_mode is None:
+        return _div(input, other)
+    if rounding_mode not in ("trunc", "floor"):
+        raise ValueError(
+            f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'"
+        )
+    x, y = operands(input, other)
+    if xp.result_type(x, y).kind == "f":
+        q = xp.true_divide(x, y)
+        q = xp.trunc(q) if rounding_mode == "trunc" else xp.floor(q)
+    elif rounding_mode == "floor":
+        q = xp.floor_divide(x, y)
+    else:
+        q = xp.trunc(xp.true_divide(x, y)).astype(xp.result_type(x, y))
+    return Tensor._make(q)
+
+
+divide, true_divide, subtract = div, _div, sub
+register(add), register(sub), register(div), register(rsub)
+
+
+def _rtruediv(input: Tensor, other: Any) -> Tensor:
+    """``other / input``: torch computes it as ``reciprocal(input) * other``."""
+    return mul(reciprocal(input), other)
+
+
+# -- pow: three overloads, three nodes, as in torch -------------------------------------------
+def _pow_exponent_grad(F: Any, grad: Any, x: Any, exponent: Any) -> Any:
+    return grad * 0.0 if exponent == 0 else grad * (exponent * x ** (exponent - 1))
+
+
+_PowScalar = node_class("PowBackward0", _pow_exponent_grad)
+_PowTensor = node_class(
+    "PowBackward1",
+    lambda F, grad, a, b: F.where(b == 0, 0.0, grad * (b * a ** (b - 1))),
+    lambda F, grad, a, b, result: grad * F.where((a == 0) & (b >= 0), 0.0, result * F.log(a)),
+)
+_PowBase = node_class(
+    "PowBackward2",
+    lambda F, grad: None,
+    lambda F, grad, a, b, result: grad * (F.where(b >= 0, 0.0, result * -math.inf) if a == 0 else result * math.log(a)),
+)
+
+
+def pow(input: Any, exponent: Any) -> Tensor:  # noqa: A001
+    """``input ** exponent`` for a tensor or number on either side."""
+    x, y = operands(input, exponent)
+    try:
+        out = Tensor._make(xp.power(x, y))
+    except ValueError as e:
+        if "negative integer powers" in str(e):
+            raise RuntimeError("Integers to negative integer powers are not allowed.") from None
+        raise broadcast_error(xp.shape(x), xp.shape(y)) from None
+    if grad_state.enabled:
+        if not isinstance(exponent, Tensor):
+            if input._requires_grad:
+                attach(out, _PowScalar, (input,), {"x": input, "exponent": exponent})
+        elif not isinstance(input, Tensor):
+            if exponent._requires_grad:
+                attach(out, _PowBase, (input, exponent), {"a": input, "b": exponent, "result": out._data})
+        elif input._requires_grad or exponent._requires_grad:
+            attach(out, _PowTensor, (input, exponent), {"a": input, "b": exponent, "result": out._data})
+    return out
+
+
+register(pow)
+
+
+def _rpow(input: Tensor, other: Any) -> Tensor:
+    return pow(other, input)
+
+
+# -- three inputs ----------------------------------------------------------------------------
+_Where = node_class(
+    "WhereBackward0",
+    lambda F, grad: None,
+    lambda F, grad, condition: F.where(condition, grad, 0.0),
+    lambda F, grad, condition: F.where(condition, 0.0, grad),
+)
+
+
+def where(condition: Tensor, input: Any, other: Any) -> Tensor:
+    """Pick ``input`` where ``condition`` holds, else ``other`` (both broadcast)."""
+    cond = condition._data if isinstance(condition, Tensor) else xp.asarray(condition)
+    if cond.dtype != xp.bool_:
+        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype {dtypes.from_numpy_dtype(cond.dtype).name.capitalize()}")
+    x, y = operands(input, other) if isinstance(input, Tensor) or isinstance(other, Tensor) else (
+        xp.asarray(input, dtypes._default.value.numpy), xp.asarray(other, dtypes._default.value.numpy))
+    out = Tensor._make(xp.where(cond, x, y))
+    if grad_state.enabled and (getattr(input, "_requires_grad", False) or getattr(other, "_requires_grad", False)):
+        attach(out, _Where, (condition, input, other), {"condition": condition})
+    return out
+
+
+register(where)
+
+
+# -- clamp -----------------------------------------------------------------------------------
+_Clamp = node_class("ClampBackward1", lambda F, grad, x, min, max: F.where(_in_range(x, min, max), grad, 0.0))
+
+
+def _in_range(x: Any, low: Any, high: Any) -> Any:
+    if low is None:
+        return x <= high
+    if high is None:
+        return x >= low
+    return (x >= low) & (x <= high)
+
+
+def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+    """Limit values to ``[min, max]`` (either bound may be None)."""
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    x = input._data
+    if x.dtype.kind != "f" and (isinstance(min, float) or isinstance(max, float)):
+        x = x.astype(dtypes._default.value.numpy)
+    out = Tensor._make(xp.clip(x, min, max))
+    if input._requires_grad and grad_state.enabled:
+        attach(out, _Clamp, (input,), {"x": input, "min": min, "max": max})
+    return out
+
+
+clip = clamp
+register(clamp)
+
+
+def clamp_min(input: Tensor, min: Any) -> Tensor:  # noqa: A002
+    return clamp(input, min=min)
+
+
+def clamp_max(input: Tensor, max: Any) -> Tensor:  # noqa: A002
+    return clamp(input, max=max)
+
+
+# -- comparisons and logic (no gradient) -----------------------------------------------------
+def _no_grad_binary(name: str, forward: Any) -> Any:
+    def op(input: Any, other: Any) -> Tensor:
+        x, y = operands(input, other)
+        try:
+            return Tensor._make(forward(x, y))
+        except ValueError:
+            raise broadcast_error(xp.shape(x), xp.shape(y)) from None
+
+    op.__name__ = op.__qualname__ = name
+    return register(op)
+
+
+eq = _no_grad_binary("eq", xp.equal)
+ne = _no_grad_binary("ne", xp.not_equal)
+lt = _no_grad_binary("lt", xp.less)
+le = _no_grad_binary("le", xp.less_equal)
+gt = _no_grad_binary("gt", xp.greater)
+ge = _no_grad_binary("ge", xp.greater_equal)
+bitwise_and = _no_grad_binary("bitwise_and", xp.bitwise_and)
+bitwise_or = _no_grad_binary("bitwise_or", xp.bitwise_or)
+bitwise_xor = _no_grad_binary("bitwise_xor", xp.bitwise_xor)
+greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
+
+
+def logical_not(input: Tensor) -> Tensor:
+    return Tensor._make(xp.logical_not(input._data))
+
+
+def bitwise_not(input: Tensor) -> Tensor:
+    if input._data.dtype.kind == "f":
+        raise RuntimeError('"bitwise_not_cpu" not implemented for \'Float\'')
+    return Tensor._make(xp.invert(input._data))
+
+
+def maximum(input: Tensor, other: Tensor) -> Tensor:
+    return _maximum(input, other)
+
+
+def minimum(input: Tensor, other: Tensor) -> Tensor:
+    return _minimum(input, other)
+
+
+# ties split the gradient evenly between the two inputs, as torch does
+_maximum = binary("maximum", "MaximumBackward0", xp.maximum,
+                  lambda F, grad, a, b: F.where(a == b, grad / 2, F.where(a > b, grad, 0.0)),
+                  lambda F, grad, a, b: F.where(a == b, grad / 2, F.where(a < b, grad, 0.0)))
+_minimum = binary("minimum", "MinimumBackward0", xp.minimum,
+                  lambda F, grad, a, b: F.where(a == b, grad / 2, F.where(a < b, grad, 0.0)),
+                  lambda F, grad, a, b: F.where(a == b, grad / 2, F.where(a > b, grad, 0.0)))

@@ -1,0 +1,233 @@
+"""How an op is built: its forward on arrays, its derivative rules, and the node that records it.
+
+Two shapes of op share one mechanism (``attach``):
+- ``unary`` / ``binary`` build the public function for elementwise ops from a forward and
+  one rule per input, the way ``derivatives.yaml`` lists them;
+- any other op writes its forward as a plain function and calls ``attach`` with its node class
+  (made by ``node_class``) and the values its rules name.
+
+Rules are called as ``vjp(F, grad, *saved)``; ``F`` is ``F_array`` (NumPy, for a plain backward)
+or ``F_tensor`` (ember ops, when ``create_graph=True`` makes the backward itself differentiable),
+so every rule is written once for both.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from ember import dtypes
+from ember.autograd.grad_mode import state as grad_state
+from ember.autograd.node import Node, node_class
+from ember.backend import xp
+from ember.ops._shape import broadcast_error, sum_to
+from ember.tensor import Tensor
+
+__all__ = ["attach", "binary", "unary", "node_class", "operands", "F_array", "OPS"]
+
+OPS: dict[str, Callable[..., Any]] = {}
+"""Every public op built here or registered with ``register``, by name (drives the op-table tests)."""
+
+
+def register(fn: Callable[..., Any], name: str | None = None) -> Callable[..., Any]:
+    OPS[name or fn.__name__] = fn
+    return fn
+
+
+def attach(out: Tensor, cls: type[Node], inputs: tuple[Any, ...], ctx: dict[str, Any]) -> Tensor:
+    """Record ``out`` as made by a ``cls`` node from ``inputs`` (Tensors or Python numbers)."""
+    node = cls.__new__(cls)
+    node._pre_hooks = node._hooks = node._retained = None
+    edges = []
+    meta = []
+    for t in inputs:
+        if isinstance(t, Tensor):
+            fn = t._grad_fn
+            edges.append((fn, t._output_nr) if fn is not None else t._grad_edge())
+            meta.append((t._data.shape, t._data.dtype))
+        else:
+            edges.append((None, 0))
+            meta.append(None)
+    node.next_functions = tuple(edges)
+    node._input_meta = tuple(meta)
+    node._ctx = ctx
+    out._grad_fn = node
+    out._requires_grad = True
+    return out
+
+
+def _saves(cls: type[Node], name: str) -> bool:
+    return any(name in names for names in cls._arg_names)
+
+
+def unary(name: str, node_name: str, forward: Callable[[Any], Any], vjp: Callable[..., Any],
+          *, int_to_float: bool = True) -> Callable[[Tensor], Tensor]:
+    """An elementwise op of one tensor. ``int_to_float``: integer input gives a float result."""
+    cls = node_class(node_name, vjp)
+    save_x, save_result = _saves(cls, "x"), _saves(cls, "result")
+
+    def op(input: Tensor) -> Tensor:
+        try:
+            x = input._data
+        except AttributeError:
+            raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}") from None
+        if int_to_float and x.dtype.kind != "f":
+            x = x.astype(dtypes._default.value.numpy)
+        out = Tensor._make(forward(x))
+        if input._requires_grad and grad_state.enabled:
+            ctx = {}
+            if save_x:
+                ctx["x"] = input
+            if save_result:
+                ctx["result"] = out._data
+            attach(out, cls, (input,), ctx)
+        return out
+
+    op.__name__ = op.__qualname__ = name
+    return register(op)
+
+
+def operands(a: Any, b: Any, int_to_float: bool = False) -> tuple[Any, Any]:
+    """The arrays (or Python numbers) a binary op computes on, promoted as torch promotes."""
+    ta, tb = isinstance(a, Tensor), isinstance(b, Tensor)
+    if ta and tb:
+        x, y = a._data, b._data
+        if x.dtype is y.dtype and (not int_to_float or x.dtype.kind == "f"):
+            return x, y
+    elif ta:
+        x, y = a._data, b
+        if x.dtype.kind == "f" and type(b) is not bool and isinstance(b, (int, float)):
+            return x, y  # NumPy keeps a float array's dtype against a Python number, as torch does
+        if not isinstance(b, (int, float, bool)):
+            y = _as_operand(b)
+            if y is not b:
+                return operands(a, y, int_to_float)
+    elif tb:
+        x, y = a, b._data
+        if y.dtype.kind == "f" and type(a) is not bool and isinstance(a, (int, float)):
+            return x, y
+        if not isinstance(a, (int, float, bool)):
+            x = _as_operand(a)
+            if x is not a:
+                return operands(x, b, int_to_float)
+    else:
+        raise TypeError(f"expected a Tensor operand, got {type(a).__name__} and {type(b).__name__}")
+    rt = dtypes.result_type(a, b)
+    if int_to_float and not rt.is_floating_point:
+        rt = dtypes._default.value
+    np_rt = rt.numpy
+    if ta:
+        x = x if x.dtype is np_rt else x.astype(np_rt)
+    else:
+        x = _cast_scalar(x, np_rt)
+    if tb:
+        y = y if y.dtype is np_rt else y.astype(np_rt)
+    else:
+        y = _cast_scalar(y, np_rt)
+    return x, y
+
+
+def _as_operand(value: Any) -> Any:
+    """NumPy scalars and arrays met as operands act as tensors (torch converts them)."""
+    if isinstance(value, xp.ndarray) or isinstance(value, xp.generic):
+        return Tensor._make(xp.asarray(value))
+    return value
+
+
+def _cast_scalar(value: Any, np_dtype: Any) -> Any:
+    # a 0-d array of the result dtype: wraps out-of-range ints as torch does (uint8 + 300)
+    return xp.array(value).astype(np_dtype)
+
+
+def binary(name: str, node_name: str, forward: Callable[[Any, Any], Any],
+           vjp_a: Callable[..., Any], vjp_b: Callable[..., Any], *, int_to_float: bool = False) -> Callable[..., Tensor]:
+    """An elementwise op of two operands (tensors or Python numbers) that broadcast."""
+    cls = node_class(node_name, vjp_a, vjp_b)
+    save_a, save_b, save_result = _saves(cls, "a"), _saves(cls, "b"), _saves(cls, "result")
+
+    def op(input: Any, other: Any) -> Tensor:
+        x, y = operands(input, other, int_to_float)
+        try:
+            out = Tensor._make(forward(x, y))
+        except ValueError:
+            raise broadcast_error(xp.shape(x), xp.shape(y)) from None
+        if grad_state.enabled and (getattr(input, "_requires_grad", False) or getattr(other, "_requires_grad", False)):
+            ctx = {}
+            if save_a:
+                ctx["a"] = input
+            if save_b:
+                ctx["b"] = other
+            if save_result:
+                ctx["result"] = out._data
+            attach(out, cls, (input, other), ctx)
+        return out
+
+    op.__name__ = op.__qualname__ = name
+    return register(op)
+
+
+class F_array:
+    """The rule namespace on NumPy arrays (a plain backward: no graph is built)."""
+
+    exp, log, sin, cos, sign, where, matmul = xp.exp, xp.log, xp.sin, xp.cos, xp.sign, xp.where, xp.matmul
+
+    @staticmethod
+    def conform(grad: Any, meta: tuple[tuple[int, ...], Any]) -> Any:
+        """Reduce ``grad`` to its input's shape and dtype."""
+        shape, dtype = meta
+        if grad.shape != shape:
+            grad = sum_to(grad, shape)
+        if grad.dtype != dtype:
+            grad = grad.astype(dtype)
+        return grad
+
+    @staticmethod
+    def as_tensor(grad: Any) -> Tensor:
+        return Tensor._make(grad)
+
+    @staticmethod
+    def from_tensor(t: Tensor) -> Any:
+        return t._data
+
+    @staticmethod
+    def reshape(a: Any, shape: tuple[int, ...]) -> Any:
+        return a.reshape(shape)
+
+    @staticmethod
+    def expand(a: Any, shape: tuple[int, ...]) -> Any:
+        return xp.broadcast_to(a, shape)
+
+    @staticmethod
+    def transpose(a: Any, dim0: int, dim1: int) -> Any:
+        return a.swapaxes(dim0, dim1)
+
+    @staticmethod
+    def unsqueeze(a: Any, dim: Any) -> Any:
+        return xp.expand_dims(a, dim)
+
+    @staticmethod
+    def squeeze(a: Any, dim: Any) -> Any:
+        return xp.squeeze(a, dim)
+
+    @staticmethod
+    def sum(a: Any, dim: Any, keepdim: bool = False) -> Any:
+        return xp.add.reduce(a, axis=dim, keepdims=keepdim)
+
+    @staticmethod
+    def gather(a: Any, dim: int, index: Any) -> Any:
+        return xp.take_along_axis(a, index, axis=dim)
+
+    @staticmethod
+    def scatter_zeros(grad: Any, dim: int, index: Any, shape: tuple[int, ...]) -> Any:
+        """zeros(shape) with ``grad`` placed at ``index`` along ``dim`` (gather's adjoint)."""
+        out = xp.zeros(shape, grad.dtype)
+        xp.put_along_axis(out, index, grad, axis=dim)
+        return out
+
+    @staticmethod
+    def index_zeros(grad: Any, index: Any, shape: tuple[int, ...], accumulate: bool) -> Any:
+        """zeros(shape) with ``grad`` written (or, for repeated indices, added) at ``index``."""
+        out = xp.zeros(shape, grad.dtype)
+        if accumulate:
+            xp.add.at(out, index, grad)
+        else:
+            out[index] = grad
+        return out
