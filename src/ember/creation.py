@@ -39,36 +39,69 @@ def _infer(data: Any) -> Any:
     try:
         arr = numpy.array(data)
     except ValueError as e:
-        raise ValueError(_ragged_message(data) or str(e)) from None
+        raise _ragged_error(data) or ValueError(str(e)) from None
     kind = arr.dtype.kind
     if kind == "f":
-        return arr.astype(dtypes._default.value.numpy, copy=False)
+        # NumPy makes Python floats float64; a narrower float came from NumPy scalars or tensors, which keep it
+        return arr if arr.dtype.itemsize < 8 else arr.astype(dtypes._default.value.numpy, copy=False)
     if kind in "iu":
-        return arr.astype(numpy.int64, copy=False)
+        if arr.dtype == numpy.uint64:  # a Python int past int64's range
+            raise ValueError("Overflow when unpacking long long")
+        return arr if arr.dtype in dtypes._BY_NUMPY else arr.astype(numpy.int64, copy=False)
     if kind == "b":
         return arr
     if arr.dtype == object:
-        raise TypeError(f"Could not infer dtype of {type(_first_leaf(data)).__name__}")
+        raise _leaf_error(data) or TypeError(f"new(): invalid data type '{type(data).__name__}'")
     raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
 
 
-def _first_leaf(data: Any) -> Any:
-    while isinstance(data, (list, tuple)) and data:
-        data = data[0]
-    return data
+def _leaf_error(data: Any) -> Exception | None:
+    """torch's error for the first element of ``data`` that is no number (or an int past int64)."""
+    if isinstance(data, (list, tuple)):
+        for x in data:
+            err = _leaf_error(x)
+            if err is not None:
+                return err
+        return None
+    if isinstance(data, int) and not -(2**63) <= data < 2**63:
+        return ValueError("Overflow when unpacking long long")
+    if isinstance(data, (int, float, numpy.generic, Tensor)):
+        return None
+    return RuntimeError(f"Could not infer dtype of {type(data).__name__}")
 
 
-def _ragged_message(data: Any) -> str | None:
-    """torch's message for a nested list whose rows differ in length."""
-    level = [data]
-    dim = 0
-    while level and all(isinstance(x, (list, tuple)) for x in level):
-        lengths = [len(x) for x in level]
-        if len(set(lengths)) > 1:
-            return f"expected sequence of length {lengths[0]} at dim {dim} (got {next(n for n in lengths if n != lengths[0])})"
-        level = [y for x in level for y in x]
-        dim += 1
-    return None
+def _ragged_error(data: Any) -> Exception | None:
+    """torch's error for a nested list that is not rectangular: the shape comes from the first
+    elements, then a depth-first walk checks every sequence against it."""
+    shape = []
+    first = data
+    while isinstance(first, (list, tuple)):
+        shape.append(len(first))
+        if not first:
+            break
+        first = first[0]
+
+    def walk(seq: Any, dim: int) -> Exception | None:
+        is_seq = isinstance(seq, (list, tuple))
+        if dim == len(shape):
+            return TypeError(f"'{type(seq).__name__}' object cannot be interpreted as an integer") if is_seq else None
+        if not is_seq:
+            return TypeError("not a sequence")
+        if len(seq) != shape[dim]:
+            return ValueError(f"expected sequence of length {shape[dim]} at dim {dim} (got {len(seq)})")
+        return next((e for e in (walk(x, dim + 1) for x in seq) if e is not None), None)
+
+    return walk(data, 0)
+
+
+def _refuse_overflow(arr: Any, d: _dtype) -> None:
+    """torch's error for Python numbers an integer dtype cannot hold (an unsigned one takes ints down to -max)."""
+    if arr.dtype.kind not in "iuf" or not arr.size:
+        return
+    info = numpy.iinfo(d.numpy)
+    lo = -int(info.max) if info.min == 0 and arr.dtype.kind != "f" else int(info.min)
+    if (arr.dtype.kind == "f" and numpy.isnan(arr).any()) or arr.min() < lo or arr.max() > info.max:
+        raise RuntimeError(f"value cannot be converted to type {d.name} without overflow")
 
 
 def tensor(data: Any, *, dtype: _dtype | None = None, device: Any = None, requires_grad: bool = False,
@@ -82,6 +115,10 @@ def tensor(data: Any, *, dtype: _dtype | None = None, device: Any = None, requir
         )
     arr = _infer(data)
     if dtype is not None:
+        if arr.dtype.kind == "f" and not isinstance(data, (Tensor, numpy.ndarray, numpy.generic)):
+            arr = numpy.array(data, numpy.float64)  # Python floats go to `dtype` directly, not via the default
+        if dtype.numpy.kind in "iu" and not isinstance(data, (Tensor, numpy.ndarray, numpy.generic)):
+            _refuse_overflow(arr, dtype)
         arr = arr.astype(dtype.numpy, copy=False)
     return _finish(arr, requires_grad, device)
 
@@ -104,23 +141,28 @@ def from_numpy(ndarray: numpy.ndarray) -> Tensor:
     return Tensor._make(ndarray)
 
 
+def _sizes(sizes: tuple[Any, ...], size: Any) -> tuple[int, ...]:
+    """The shape from ``f(2, 3)``, ``f((2, 3))``, ``f([2, 3])`` or ``f(size=(2, 3))``."""
+    return shape_arg(sizes if size is None else (size,))
+
+
 def _dtype_or_default(dtype: _dtype | None) -> Any:
     return (dtype or dtypes._default.value).numpy
 
 
-def zeros(*size: Any, dtype: _dtype | None = None, device: Any = None, requires_grad: bool = False,
-          out: Any = None, layout: Any = None) -> Tensor:
-    return _finish(xp.zeros(shape_arg(size), _dtype_or_default(dtype)), requires_grad, device)
+def zeros(*sizes: Any, dtype: _dtype | None = None, device: Any = None, requires_grad: bool = False,
+          out: Any = None, layout: Any = None, size: Any = None) -> Tensor:
+    return _finish(xp.zeros(_sizes(sizes, size), _dtype_or_default(dtype)), requires_grad, device)
 
 
-def ones(*size: Any, dtype: _dtype | None = None, device: Any = None, requires_grad: bool = False,
-         out: Any = None, layout: Any = None) -> Tensor:
-    return _finish(xp.ones(shape_arg(size), _dtype_or_default(dtype)), requires_grad, device)
+def ones(*sizes: Any, dtype: _dtype | None = None, device: Any = None, requires_grad: bool = False,
+         out: Any = None, layout: Any = None, size: Any = None) -> Tensor:
+    return _finish(xp.ones(_sizes(sizes, size), _dtype_or_default(dtype)), requires_grad, device)
 
 
-def empty(*size: Any, dtype: _dtype | None = None, device: Any = None, requires_grad: bool = False,
-          out: Any = None, layout: Any = None, memory_format: Any = None) -> Tensor:
-    return _finish(xp.empty(shape_arg(size), _dtype_or_default(dtype)), requires_grad, device)
+def empty(*sizes: Any, dtype: _dtype | None = None, device: Any = None, requires_grad: bool = False,
+          out: Any = None, layout: Any = None, memory_format: Any = None, size: Any = None) -> Tensor:
+    return _finish(xp.empty(_sizes(sizes, size), _dtype_or_default(dtype)), requires_grad, device)
 
 
 def full(size: Sequence[int], fill_value: Any, *, dtype: _dtype | None = None, device: Any = None,
@@ -164,8 +206,8 @@ def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: _dtype | None =
     if step == 0:
         raise RuntimeError("step must be nonzero")
     if (end - start) * step < 0:
-        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
-    all_int = all(isinstance(v, int) for v in (start, end, step))
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
+    all_int = all(isinstance(v, (int, numpy.integer)) for v in (start, end, step))
     d = dtype or (dtypes.int64 if all_int else dtypes._default.value)
     n = max(0, math.ceil((end - start) / step))
     data = (start + step * xp.arange(n, dtype=xp.float64 if not all_int else xp.int64)).astype(d.numpy)
@@ -178,22 +220,46 @@ def linspace(start: Any, end: Any, steps: int, *, dtype: _dtype | None = None, d
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
     d = dtype or dtypes._default.value
+    if not d.is_floating_point:
+        start, end = int(start), int(end)  # torch casts the ends to an integer dtype first (truncating)
     if steps == 1:
         data = xp.full((1,), start, xp.float64)
     else:
-        # torch fills the first half forwards from start and the second half backwards from end
-        step = (end - start) / max(steps - 1, 1)
-        i = xp.arange(steps, dtype=xp.float64)
-        half = steps // 2
-        data = xp.where(i < half, start + step * i, end - step * (steps - 1 - i))
+        data = xp.asarray(_linspace_values(start, end, steps, d))
     return _finish(data.astype(d.numpy), requires_grad, device)
+
+
+def _linspace_values(start: Any, end: Any, steps: int, d: _dtype) -> numpy.ndarray:
+    """torch's linspace kernel, rounding where it rounds: the first half counts up from start, the
+    second down from end, with the step computed in the dtype (float64 for integer dtypes). float32
+    and float64 fuse ``start + step * i`` into one rounding (FMA; long double stands in for it);
+    float16 rounds after every operation, as NumPy's float16 arithmetic does."""
+    ct = d.numpy.type if d.is_floating_point else numpy.float64
+    s, e = ct(float(start)), ct(float(end))
+    step = (e - s) / ct(steps - 1)
+    up, down = numpy.arange(steps), numpy.arange(steps - 1, -1, -1)
+    wide = numpy.longdouble if ct is not numpy.float16 else ct
+    up_values = wide(s) + wide(step) * up.astype(wide)
+    down_values = wide(e) - wide(step) * down.astype(wide)
+    return numpy.where(up < steps // 2, up_values, down_values).astype(ct)
 
 
 def logspace(start: Any, end: Any, steps: int, base: float = 10.0, *, dtype: _dtype | None = None,
              device: Any = None, requires_grad: bool = False, out: Any = None, layout: Any = None) -> Tensor:
+    """``base`` to the powers ``linspace(start, end, steps)``, rounded as torch's kernel rounds: the ends
+    in the dtype, then the step, the exponents and the power in float64."""
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
     d = dtype or dtypes._default.value
-    exps = linspace(start, end, steps, dtype=dtypes.float64)._data
-    return _finish((base ** exps).astype(d.numpy), requires_grad, device)
+    if steps == 1:
+        exps = numpy.array([float(start)])
+    else:
+        ct = d.numpy.type if d.is_floating_point else numpy.int64
+        s, e = ct(float(start)), ct(float(end))
+        step = numpy.float64(e - s) / (steps - 1)
+        up, down = numpy.arange(steps), numpy.arange(steps - 1, -1, -1)
+        exps = numpy.where(up < steps // 2, numpy.float64(s) + step * up, numpy.float64(e) - step * down)
+    return _finish(xp.asarray(numpy.float64(base) ** exps).astype(d.numpy), requires_grad, device)
 
 
 def eye(n: int, m: int | None = None, *, dtype: _dtype | None = None, device: Any = None,
@@ -202,28 +268,42 @@ def eye(n: int, m: int | None = None, *, dtype: _dtype | None = None, device: An
 
 
 # -- random -------------------------------------------------------------------------------
-def rand(*size: Any, generator: Generator | None = None, dtype: _dtype | None = None, device: Any = None,
-         requires_grad: bool = False, out: Any = None, layout: Any = None) -> Tensor:
+_TORCH_SCALAR_NAMES = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int",
+                       "int64": "Long"}
+
+
+def _check_float_draw(kernel: str, d: _dtype) -> None:
+    """torch's error for rand/randn of an integer or bool dtype."""
+    if not d.is_floating_point:
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{_TORCH_SCALAR_NAMES[d.name]}\'')
+
+
+def rand(*sizes: Any, generator: Generator | None = None, dtype: _dtype | None = None, device: Any = None,
+         requires_grad: bool = False, out: Any = None, layout: Any = None, size: Any = None) -> Tensor:
     """Uniform samples from [0, 1)."""
     d = dtype or dtypes._default.value
-    data = rng(generator).random(shape_arg(size), dtype=xp.float64 if d is dtypes.float64 else xp.float32)
+    _check_float_draw("check_uniform_bounds", d)
+    data = rng(generator).random(_sizes(sizes, size), dtype=xp.float64 if d is dtypes.float64 else xp.float32)
     return _finish(data.astype(d.numpy, copy=False), requires_grad, device)
 
 
-def randn(*size: Any, generator: Generator | None = None, dtype: _dtype | None = None, device: Any = None,
-          requires_grad: bool = False, out: Any = None, layout: Any = None) -> Tensor:
+def randn(*sizes: Any, generator: Generator | None = None, dtype: _dtype | None = None, device: Any = None,
+          requires_grad: bool = False, out: Any = None, layout: Any = None, size: Any = None) -> Tensor:
     """Standard normal samples."""
     d = dtype or dtypes._default.value
-    data = rng(generator).standard_normal(shape_arg(size), dtype=xp.float64 if d is dtypes.float64 else xp.float32)
+    _check_float_draw("normal_kernel_cpu", d)
+    data = rng(generator).standard_normal(_sizes(sizes, size), dtype=xp.float64 if d is dtypes.float64 else xp.float32)
     return _finish(data.astype(d.numpy, copy=False), requires_grad, device)
 
 
-def randint(low: int, high: Any = None, size: Any = None, *, generator: Generator | None = None,
+def randint(low: int = 0, high: Any = None, size: Any = None, *, generator: Generator | None = None,
             dtype: _dtype | None = None, device: Any = None, requires_grad: bool = False, out: Any = None,
             layout: Any = None) -> Tensor:
     """Integers uniform in [low, high); ``randint(high, size)`` takes low = 0."""
     if size is None:
         low, high, size = 0, low, high
+    elif high is None:  # randint(high, size=...)
+        low, high = 0, low
     if low >= high:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
     data = rng(generator).integers(low, high, shape_arg((size,)), dtype=xp.int64)
@@ -248,6 +328,8 @@ def normal(mean: Any, std: Any = 1.0, size: Any = None, *, generator: Generator 
         shape = shape_arg((size,))
     d = dtype or next((t.dtype for t in (mean, std) if isinstance(t, Tensor)), dtypes._default.value)
     if not isinstance(s, numpy.ndarray) and s < 0:
-        raise RuntimeError(f"normal expects std >= 0.0, but found std {s}")
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {s:g}")
+    if isinstance(s, numpy.ndarray) and (s < 0).any():
+        raise RuntimeError("normal expects all elements of std >= 0.0")
     data = m + s * rng(generator).standard_normal(shape)
     return _finish(xp.asarray(data).astype(d.numpy), requires_grad, device)

@@ -26,7 +26,7 @@ class Generator:
     def manual_seed(self, seed: int) -> Generator:
         seed = int(seed)
         if not -0x8000_0000_0000_0000 <= seed <= 0xFFFF_FFFF_FFFF_FFFF:
-            raise RuntimeError(f"Overflow when unpacking long long")
+            raise ValueError("Overflow when unpacking long long")
         self._seed = seed & 0xFFFF_FFFF_FFFF_FFFF
         self._rng = numpy.random.Generator(numpy.random.PCG64(self._seed))
         return self

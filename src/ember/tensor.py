@@ -26,6 +26,12 @@ _NON_LEAF_GRAD_MESSAGE = (
     "for more information."
 )
 
+# dtype names as torch's messages spell them: C++ type names, and ScalarType names
+_CPP_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int", "int32": "int",
+              "int16": "short int", "int8": "signed char", "uint8": "unsigned char", "bool": "bool"}
+_SCALAR_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
+                 "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+
 
 class Size(tuple):
     """A tensor's shape: a tuple that prints as ``ember.Size([2, 3])``."""
@@ -59,11 +65,13 @@ class Tensor:
 
     def __init__(self, *args: Any) -> None:
         # torch.Tensor(2, 3) makes an uninitialised float tensor; torch.Tensor([1, 2]) copies data
-        if len(args) == 1 and not isinstance(args[0], int):
-            data = numpy.array(args[0].numpy() if isinstance(args[0], Tensor) else args[0])
-            data = data.astype(dtypes.get_default_dtype().numpy, copy=False)
+        # torch.Tensor(Size([2, 3])) is a shape too, Tensor() an empty 1-d tensor, Tensor(t) an alias of t
+        if len(args) == 1 and isinstance(args[0], Tensor):
+            data = args[0]._data
+        elif len(args) == 1 and not isinstance(args[0], (int, Size)):
+            data = numpy.array(args[0]).astype(dtypes.get_default_dtype().numpy, copy=False)
         else:
-            data = numpy.empty(args[0] if len(args) == 1 and isinstance(args[0], tuple) else args,
+            data = numpy.empty(args[0] if len(args) == 1 and isinstance(args[0], tuple) else args or (0,),
                                dtypes.get_default_dtype().numpy)
         Tensor._init(self, data)
 
@@ -98,6 +106,8 @@ class Tensor:
     def size(self, dim: int | None = None) -> Any:
         if dim is None:
             return Size(self._data.shape)
+        if not self._data.ndim:
+            raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
         return self._data.shape[_wrap_dim(dim, self._data.ndim)]
 
     @property
@@ -192,10 +202,19 @@ class Tensor:
         if value is not None:
             if not isinstance(value, Tensor):
                 raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type {type(value).__name__}")
-            if value.shape != self.shape:
-                raise RuntimeError("assigned grad has data of a different size")
-            if value.dtype is not self.dtype:
-                raise RuntimeError("assigned grad has data of a different type")
+            if value._data.dtype != self._data.dtype:
+                raise RuntimeError(
+                    f"attempting to assign a gradient with dtype '{_CPP_NAMES[value._data.dtype.name]}' to a tensor "
+                    f"with grad_dtype '{_SCALAR_NAMES[self._data.dtype.name]}'. The gradient must match the tensor's "
+                    "grad_dtype (defaults to the tensor's dtype). You can set the tensor's grad_dtype attribute with "
+                    "a specific dtype, or None to allow any dtype. Set grad_dtype with caution. Diverging the dtypes "
+                    "of a tensor and its gradient may break downstream systems that assume they match."
+                )
+            if value._data.shape != self._data.shape:
+                raise RuntimeError(
+                    f"attempting to assign a gradient of size '{list(value._data.shape)}' to a tensor of size "
+                    f"'{list(self._data.shape)}'. Please ensure that the gradient and the tensor are the same size"
+                )
         self._grad = value
 
     @property
@@ -293,7 +312,8 @@ class Tensor:
 
     def __bool__(self) -> bool:
         if self._data.size != 1:
-            raise RuntimeError(f"Boolean value of Tensor with more than {'one' if self._data.size else 'no'} value is ambiguous")
+            which = "more than one value" if self._data.size else "no values"
+            raise RuntimeError(f"Boolean value of Tensor with {which} is ambiguous")
         return bool(self._data.reshape(()).item())
 
     def __repr__(self, *, tensor_contents: Any = None) -> str:
@@ -312,7 +332,7 @@ class Tensor:
         if self._grad_fn is not None:
             raise RuntimeError(
                 "Only Tensors created explicitly by the user (graph leaves) support the deepcopy protocol at the moment."
-                "  If you were attempting to deepcopy a module, this may be because of a torch.nn.utils.weight_norm usage, "
+                "  If you were attempting to deepcopy a module, this may be because of a ember.nn.utils.weight_norm usage, "
                 "see https://github.com/pytorch/pytorch/pull/103001"
             )
         new = type(self)._make(self._data.copy(), None, self._requires_grad)

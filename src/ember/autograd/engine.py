@@ -157,18 +157,20 @@ def _run_post_hooks(fn: Node, in_grads: list[Any], out_grads: list[Any], F: Any)
 
 def _accumulate(variable: Any, grad: Any, as_tensor: bool) -> None:
     """Add ``grad`` into a leaf's ``.grad`` (torch's AccumulateGrad)."""
+    stealable = True
     if variable._hooks:
         for hook in list(variable._hooks):
             replaced = hook(grad if as_tensor else _node._tensor_type._make(grad))
             if replaced is not None:
                 grad = replaced if as_tensor else replaced._data
+                stealable = False  # the hook's tensor may be the caller's: refcounts can't tell
     old = variable._grad
     if as_tensor:
         variable._grad = grad if old is None else old + grad
     elif old is None:
         # Steal the array when nothing else can see it (the engine's buffer and the locals
         # here hold the only references); otherwise copy, so .grad never aliases another tensor.
-        if grad.base is not None or sys.getrefcount(grad) > _STEALABLE_REFCOUNT:
+        if not stealable or grad.base is not None or sys.getrefcount(grad) > _STEALABLE_REFCOUNT:
             grad = grad.copy()
         variable._grad = _node._tensor_type._make(grad)
     elif old._grad_fn is None and not old._requires_grad and old._data.shape == grad.shape:

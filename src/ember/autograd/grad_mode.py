@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import functools
 import inspect
+import sys
 import threading
+import warnings
 from typing import Any, Callable, TypeVar
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -46,25 +48,38 @@ class _GradModeManager:
 
     def __call__(self, func: F) -> F:
         if inspect.isclass(func):
-            raise TypeError(f"{type(self).__name__} can't decorate a class")
+            warnings.warn(
+                "Decorating classes is deprecated and will be disabled in future versions. You should only decorate "
+                "functions or methods. To preserve the current behavior of class decoration, you can directly "
+                "decorate the `__init__` method and nothing else.",
+                FutureWarning, stacklevel=2,
+            )
+            cls = func
+            func = lambda *args, **kwargs: cls(*args, **kwargs)  # type: ignore[assignment]  # noqa: E731
         if inspect.isgeneratorfunction(func):
 
             @functools.wraps(func)
             def generator(*args: Any, **kwargs: Any) -> Any:
+                # the mode holds while the generator runs, and not while its caller does
                 gen = func(*args, **kwargs)
-                with self.clone():
-                    response = gen.send(None)
-                while True:
-                    try:
-                        request = yield response
-                    except GeneratorExit:
-                        gen.close()
-                        raise
+                try:
                     with self.clone():
+                        response = gen.send(None)
+                    while True:
                         try:
-                            response = gen.send(request)
-                        except StopIteration as stop:
-                            return stop.value
+                            request = yield response
+                        except GeneratorExit:
+                            with self.clone():
+                                gen.close()
+                            raise
+                        except BaseException:
+                            with self.clone():
+                                response = gen.throw(*sys.exc_info())
+                        else:
+                            with self.clone():
+                                response = gen.send(request)
+                except StopIteration as stop:
+                    return stop.value
 
             return generator  # type: ignore[return-value]
 
@@ -108,7 +123,12 @@ class set_grad_enabled(_GradModeManager):
         state.enabled = mode
 
     def __enter__(self) -> None:
-        pass  # the mode was set by __init__, which also saved the one to restore
+        state.enabled = self.mode  # set by __init__ already, unless changed since
+
+    def __repr__(self) -> str:
+        return f"ember.autograd.grad_mode.set_grad_enabled(mode={self.mode})"
+
+    __str__ = __repr__
 
     def clone(self) -> set_grad_enabled:
         return set_grad_enabled(self.mode)
@@ -131,8 +151,7 @@ class inference_mode(_GradModeManager):
 
     def __enter__(self) -> None:
         self._prev, self._prev_inference = state.enabled, state.inference
-        if self.mode:
-            state.enabled, state.inference = False, True
+        state.enabled, state.inference = not self.mode, self.mode  # inference_mode(False) enables grad, as in torch
 
     def __exit__(self, *exc: Any) -> None:
         state.enabled, state.inference = self._prev, self._prev_inference

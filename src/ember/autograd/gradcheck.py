@@ -94,7 +94,7 @@ def gradgradcheck(func: Callable[..., Any], inputs: Any, grad_outputs: Any = Non
     """gradcheck of the backward pass: second derivatives through ``create_graph=True``."""
     Tensor = _tensor_type()
     inputs = _as_tuple(inputs)
-    outputs = _outputs(func, inputs)
+    outputs = [o for o in _outputs(func, inputs) if o.requires_grad]  # integer outputs (indices) have no gradient
     if grad_outputs is None:
         rng = numpy.random.default_rng(0)
         grad_outputs = tuple(
@@ -104,7 +104,7 @@ def gradgradcheck(func: Callable[..., Any], inputs: Any, grad_outputs: Any = Non
     n_in = len(inputs)
 
     def backward_fn(*args: Any) -> tuple[Any, ...]:
-        outs = _outputs(func, args[:n_in])
+        outs = [o for o in _outputs(func, args[:n_in]) if o.requires_grad]
         wanted = [t for t in args[:n_in] if isinstance(t, Tensor) and t.requires_grad]
         grads = autograd_grad(outs, wanted, args[n_in:], create_graph=True, allow_unused=True)
         return tuple(g for g in grads if g is not None)

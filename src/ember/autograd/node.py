@@ -17,6 +17,9 @@ _FREED_MESSAGE = (
     "graph a second time or if you need to access saved tensors after calling backward."
 )
 
+# ctx names under which the op registry saves the operands of a binary op
+_OPERANDS = ("a", "b")
+
 # Bound at package init, so that this module imports nothing from ember: the Tensor class, the
 # types that count as saved data, and the rule namespaces on arrays and on Tensors.
 _tensor_type: Any = None
@@ -68,7 +71,8 @@ class Node:
         """Drop saved values (after a backward without ``retain_graph``); a second use raises."""
         ctx = self._ctx
         if ctx:
-            self._ctx = {k: v for k, v in ctx.items() if not isinstance(v, _data_types)}
+            # an operand saved as a Python number goes too: torch saves it as a wrapped tensor
+            self._ctx = {k: v for k, v in ctx.items() if not isinstance(v, _data_types) and k not in _OPERANDS}
 
     # -- the backward step ----------------------------------------------------------------
     def apply(self, grads: list[Any], needs: tuple[bool, ...], as_tensor: bool) -> list[Any]:
@@ -91,7 +95,13 @@ class Node:
         return _RemovableHandle(self._hooks, fn)
 
     def register_prehook(self, fn: Callable[..., Any]) -> Any:
-        return self._add_tensor_hook(0, fn)
+        """``fn(grad_outputs)`` (a tuple) runs before this node's rule and may return replacements."""
+
+        def on_output(grad: Any) -> Any:
+            replaced = fn((grad,))
+            return None if replaced is None else replaced[0]
+
+        return self._add_tensor_hook(0, on_output)
 
     def _add_tensor_hook(self, output_nr: int, fn: Callable[..., Any]) -> Any:
         if self._pre_hooks is None:

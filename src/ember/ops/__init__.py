@@ -97,4 +97,4 @@ _bind_methods()
 negative, absolute = elementwise.neg, elementwise.abs
 # the public functions: ember.add, ember.matmul ... (in-place ops are methods only)
 __all__ = sorted(n for n in OPS if n in globals() and not n.endswith("_") and n != "getitem") + [
-    "negative", "absolute", "clamp_min", "clamp_max", "true_divide"]
+    "negative", "absolute", "clamp_min", "clamp_max", "true_divide", "clip", "swapaxes", "swapdims"]

@@ -56,21 +56,35 @@ def sum_to(grad: Any, shape: tuple[int, ...]) -> Any:
     return grad
 
 
+def along_axis(index: Any, dim: int) -> tuple[Any, ...]:
+    """The full index that picks ``index`` along ``dim`` (as ``take_along_axis`` does), for ``add.at``."""
+    if index.ndim == 0:
+        return ()
+    grid = list(xp.ix_(*[xp.arange(n) for n in index.shape]))
+    grid[dim] = index
+    return tuple(grid)
+
+
 def infer_shape(shape: tuple[int, ...], numel: int) -> tuple[int, ...]:
-    """Resolve one ``-1`` in a view/reshape shape, with torch's errors."""
-    infer = [i for i, s in enumerate(shape) if s == -1]
-    if len(infer) > 1:
-        raise RuntimeError("only one dimension can be inferred")
+    """Resolve one ``-1`` in a view/reshape shape, with torch's errors (torch's ``infer_size``)."""
+    infer = None
     known = 1
-    for s in shape:
-        if s != -1:
-            if s < 0:
-                raise RuntimeError(f"invalid shape dimension {s}")
+    for i, s in enumerate(shape):
+        if s == -1:
+            if infer is not None:
+                raise RuntimeError("only one dimension can be inferred")
+            infer = i
+        elif s >= 0:
             known *= s
-    if infer:
-        if known == 0 or numel % known:
-            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
-        shape = shape[: infer[0]] + (numel // known,) + shape[infer[0] + 1 :]
-    elif known != numel:
-        raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
-    return shape
+        else:
+            raise RuntimeError(f"invalid shape dimension {s} at index {i} of shape {list(shape)}")
+    if numel == known or (infer is not None and known > 0 and numel % known == 0):
+        if infer is not None:
+            if known == 0:
+                raise RuntimeError(
+                    f"cannot reshape tensor of {numel} elements into shape {list(shape)} because the unspecified "
+                    "dimension size -1 can be any value and is ambiguous"
+                )
+            shape = shape[:infer] + (numel // known,) + shape[infer + 1 :]
+        return shape
+    raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")

@@ -25,8 +25,23 @@ __all__ = [
 ]
 
 # -- one input -------------------------------------------------------------------------------
-neg = unary("neg", "NegBackward0", xp.negative, lambda F, grad: -grad, int_to_float=False)
-abs = unary("abs", "AbsBackward0", xp.abs, lambda F, grad, x: grad * F.sign(x), int_to_float=False)  # noqa: A001
+def _negative(x: Any) -> Any:
+    if x.dtype.kind == "b":
+        raise RuntimeError(
+            "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, "
+            "use the `~` or `logical_not()` operator instead."
+        )
+    return xp.negative(x)
+
+
+neg = unary("neg", "NegBackward0", _negative, lambda F, grad: -grad, int_to_float=False)
+def _abs(x: Any) -> Any:
+    if x.dtype.kind == "b":
+        raise NotImplementedError("\"abs_cpu\" not implemented for 'Bool'")
+    return xp.abs(x)
+
+
+abs = unary("abs", "AbsBackward0", _abs, lambda F, grad, x: grad * F.sign(x), int_to_float=False)  # noqa: A001
 exp = unary("exp", "ExpBackward0", xp.exp, lambda F, grad, result: grad * result)
 log = unary("log", "LogBackward0", xp.log, lambda F, grad, x: grad / x)
 sqrt = unary("sqrt", "SqrtBackward0", xp.sqrt, lambda F, grad, result: grad / (2 * result))
@@ -38,10 +53,21 @@ sigmoid = unary(
     lambda x: xp.exp(-xp.logaddexp(0, -x)),  # 1 / (1 + e^-x) without overflow
     lambda F, grad, result: grad * (1 - result) * result,
 )
-sign = unary("sign", "SignBackward0", xp.sign, lambda F, grad: grad * 0, int_to_float=False)
+def _sign(x: Any) -> Any:
+    if x.dtype.kind == "b":
+        return x.copy()
+    return xp.where(x == x, xp.sign(x), 0) if x.dtype.kind == "f" else xp.sign(x)  # torch: sign(nan) is 0
+
+
+sign = unary("sign", "SignBackward0", _sign, lambda F, grad: grad * 0, int_to_float=False)
 reciprocal = unary("reciprocal", "ReciprocalBackward0", lambda x: 1 / x, lambda F, grad, result: -grad * (result * result))
-relu = unary("relu", "ReluBackward0", lambda x: xp.maximum(x, 0), lambda F, grad, result: F.where(result > 0, grad, 0),
-             int_to_float=False)
+def _relu(x: Any) -> Any:
+    if x.dtype.kind == "b":
+        raise RuntimeError("Boolean inputs not supported for relu")
+    return xp.maximum(x, 0)
+
+
+relu = unary("relu", "ReluBackward0", _relu, lambda F, grad, result: F.where(result > 0, grad, 0), int_to_float=False)
 
 
 # -- two inputs ------------------------------------------------------------------------------
@@ -52,7 +78,16 @@ _div = binary("div", "DivBackward0", xp.true_divide,
               lambda F, grad, b: grad / b,
               lambda F, grad, a, b: -grad * ((a / b) / b), int_to_float=True)
 _rsub_tensor = binary("rsub", "RsubBackward0", lambda a, b: b - a, lambda F, grad: -grad, lambda F, grad: grad)
-_rsub_scalar = binary("rsub", "RsubBackward1", lambda a, b: b - a, lambda F, grad: -grad, lambda F, grad: grad)
+_RsubScalar = node_class("RsubBackward1", lambda F, grad: -grad)
+
+
+def _rsub_scalar(input: Tensor, other: Any) -> Tensor:
+    """``other - input`` for a number ``other``: torch's node then has one edge, to ``input``."""
+    x, y = operands(input, other)
+    out = Tensor._make(y - x)
+    if grad_state.enabled and input._requires_grad:
+        attach(out, _RsubScalar, (input,), {})
+    return out
 
 multiply = mul
 _AddAlpha = node_class("AddBackward0", lambda F, grad: grad, lambda F, grad, alpha: grad * alpha)
@@ -62,8 +97,10 @@ _SubAlpha = node_class("SubBackward0", lambda F, grad: grad, lambda F, grad, alp
 def _alpha_op(sign: int, cls: Any, input: Any, other: Any, alpha: Any) -> Tensor:
     """``input + sign * alpha * other`` as one node (torch's ``alpha=`` overloads)."""
     x, y = operands(input, other)
+    if isinstance(alpha, float) and xp.result_type(x, y).kind != "f":
+        raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
     try:
-        out = Tensor._make(x + (sign * alpha) * y)
+        out = Tensor._make(x + alpha * y if sign > 0 else x - alpha * y)  # -alpha * y overflows for uint8
     except ValueError:
         raise broadcast_error(xp.shape(x), xp.shape(y)) from None
     if grad_state.enabled and (getattr(input, "_requires_grad", False) or getattr(other, "_requires_grad", False)):
@@ -76,15 +113,47 @@ def add(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
     return _add(input, other) if alpha == 1 else _alpha_op(1, _AddAlpha, input, other, alpha)
 
 
+def _is_bool(v: Any) -> bool:
+    return v._data.dtype.kind == "b" if isinstance(v, Tensor) else type(v) is bool
+
+
+def _refuse_bool_sub(input: Any, other: Any) -> None:
+    """torch refuses subtraction with a bool tensor or a Python bool."""
+    a, b = _is_bool(input), _is_bool(other)
+    if a and b:
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
+                           "Use the `^` or `logical_xor()` operator instead.")
+    if a or b:
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying "
+                           "to invert a mask, use the `~` or `logical_not()` operator instead.")
+
+
 def sub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
     """``input - alpha * other``."""
+    _refuse_bool_sub(input, other)
     return _sub(input, other) if alpha == 1 else _alpha_op(-1, _SubAlpha, input, other, alpha)
 
 
 def rsub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
     """``other - alpha * input`` (what ``2 - x`` calls)."""
-    op = _rsub_tensor if isinstance(other, Tensor) else _rsub_scalar
-    return op(input if alpha == 1 else mul(input, alpha), other)
+    _refuse_bool_sub(input, other)
+    if alpha == 1:
+        return (_rsub_tensor if isinstance(other, Tensor) else _rsub_scalar)(input, other)
+    x, y = operands(input, other)
+    try:
+        out = Tensor._make(y - alpha * x)
+    except ValueError:
+        raise broadcast_error(xp.shape(x), xp.shape(y)) from None
+    if grad_state.enabled and (input._requires_grad or getattr(other, "_requires_grad", False)):
+        if isinstance(other, Tensor):  # one node, as torch records it
+            attach(out, _RsubAlpha, (input, other), {"alpha": alpha})
+        else:
+            attach(out, _RsubScalarAlpha, (input,), {"alpha": alpha})
+    return out
+
+
+_RsubAlpha = node_class("RsubBackward0", lambda F, grad, alpha: -grad * alpha, lambda F, grad: grad)
+_RsubScalarAlpha = node_class("RsubBackward1", lambda F, grad, alpha: -grad * alpha)
 
 
 def div(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tensor:
@@ -97,13 +166,21 @@ def div(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tensor:
         )
     x, y = operands(input, other)
     if xp.result_type(x, y).kind == "f":
-        q = xp.true_divide(x, y)
-        q = xp.trunc(q) if rounding_mode == "trunc" else xp.floor(q)
+        # floor_divide rounds the exact quotient (1.0 // 0.1 is 9), as torch does; floor(1.0 / 0.1) is 10
+        q = xp.trunc(xp.true_divide(x, y)) if rounding_mode == "trunc" else xp.floor_divide(x, y)
+    elif not xp.all(y):
+        raise RuntimeError("ZeroDivisionError")
     elif rounding_mode == "floor":
         q = xp.floor_divide(x, y)
     else:
         q = xp.trunc(xp.true_divide(x, y)).astype(xp.result_type(x, y))
-    return Tensor._make(q)
+    out = Tensor._make(q)
+    if grad_state.enabled and (getattr(input, "_requires_grad", False) or getattr(other, "_requires_grad", False)):
+        attach(out, _DivRounded, (input, other), {})
+    return out
+
+
+_DivRounded = node_class("DivBackward2", lambda F, grad: grad * 0, lambda F, grad: grad * 0)  # rounding: zero gradient
 
 
 divide, true_divide, subtract = div, _div, sub
@@ -127,8 +204,7 @@ _PowTensor = node_class(
     lambda F, grad, a, b, result: grad * F.where((a == 0) & (b >= 0), 0.0, result * F.log(a)),
 )
 _PowBase = node_class(
-    "PowBackward2",
-    lambda F, grad: None,
+    "PowBackward2",  # one edge, to the exponent: the base is a number
     lambda F, grad, a, b, result: grad * (F.where(b >= 0, 0.0, result * -math.inf) if a == 0 else result * math.log(a)),
 )
 
@@ -136,6 +212,10 @@ _PowBase = node_class(
 def pow(input: Any, exponent: Any) -> Tensor:  # noqa: A001
     """``input ** exponent`` for a tensor or number on either side."""
     x, y = operands(input, exponent)
+    if _is_bool(input) and _is_bool(exponent):
+        if isinstance(exponent, Tensor):
+            raise NotImplementedError("\"pow\" not implemented for 'Bool'")
+        return Tensor._make(xp.power(x, y).astype(xp.bool_))  # a bool tensor to a Python bool power stays bool
     try:
         out = Tensor._make(xp.power(x, y))
     except ValueError as e:
@@ -148,7 +228,7 @@ def pow(input: Any, exponent: Any) -> Tensor:  # noqa: A001
                 attach(out, _PowScalar, (input,), {"x": input, "exponent": exponent})
         elif not isinstance(input, Tensor):
             if exponent._requires_grad:
-                attach(out, _PowBase, (input, exponent), {"a": input, "b": exponent, "result": out._data})
+                attach(out, _PowBase, (exponent,), {"a": input, "b": exponent, "result": out._data})
         elif input._requires_grad or exponent._requires_grad:
             attach(out, _PowTensor, (input, exponent), {"a": input, "b": exponent, "result": out._data})
     return out
@@ -163,8 +243,7 @@ def _rpow(input: Tensor, other: Any) -> Tensor:
 
 # -- three inputs ----------------------------------------------------------------------------
 _Where = node_class(
-    "WhereBackward0",
-    lambda F, grad: None,
+    "WhereBackward0",  # edges to input and other only, as in torch: the condition has no gradient
     lambda F, grad, condition: F.where(condition, grad, 0.0),
     lambda F, grad, condition: F.where(condition, 0.0, grad),
 )
@@ -177,9 +256,18 @@ def where(condition: Tensor, input: Any, other: Any) -> Tensor:
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype {dtypes.from_numpy_dtype(cond.dtype).name.capitalize()}")
     x, y = operands(input, other) if isinstance(input, Tensor) or isinstance(other, Tensor) else (
         xp.asarray(input, dtypes._default.value.numpy), xp.asarray(other, dtypes._default.value.numpy))
-    out = Tensor._make(xp.where(cond, x, y))
+    try:
+        out = Tensor._make(xp.where(cond, x, y))
+    except ValueError:
+        acc = cond.shape  # torch broadcasts the operands in turn and reports the first that fails
+        for shape in (xp.shape(x), xp.shape(y)):
+            try:
+                acc = xp.broadcast_shapes(acc, shape)
+            except ValueError:
+                raise broadcast_error(acc, shape) from None
+        raise
     if grad_state.enabled and (getattr(input, "_requires_grad", False) or getattr(other, "_requires_grad", False)):
-        attach(out, _Where, (condition, input, other), {"condition": condition})
+        attach(out, _Where, (input, other), {"condition": condition})
     return out
 
 
@@ -215,12 +303,22 @@ clip = clamp
 register(clamp)
 
 
+_ClampMin = node_class("ClampMinBackward0", lambda F, grad, x, min: F.where(x >= min, grad, 0.0))
+_ClampMax = node_class("ClampMaxBackward0", lambda F, grad, x, max: F.where(x <= max, grad, 0.0))
+
+
 def clamp_min(input: Tensor, min: Any) -> Tensor:  # noqa: A002
-    return clamp(input, min=min)
+    out = clamp(input.detach(), min=min)
+    if input._requires_grad and grad_state.enabled:
+        attach(out, _ClampMin, (input,), {"x": input, "min": min})
+    return out
 
 
 def clamp_max(input: Tensor, max: Any) -> Tensor:  # noqa: A002
-    return clamp(input, max=max)
+    out = clamp(input.detach(), max=max)
+    if input._requires_grad and grad_state.enabled:
+        attach(out, _ClampMax, (input,), {"x": input, "max": max})
+    return out
 
 
 # -- comparisons and logic (no gradient) -----------------------------------------------------
@@ -256,6 +354,9 @@ def bitwise_not(input: Tensor) -> Tensor:
     if input._data.dtype.kind == "f":
         raise RuntimeError('"bitwise_not_cpu" not implemented for \'Float\'')
     return Tensor._make(xp.invert(input._data))
+
+
+register(logical_not), register(bitwise_not)
 
 
 def maximum(input: Tensor, other: Tensor) -> Tensor:

@@ -6,7 +6,7 @@ from typing import Any
 
 from ember.autograd.grad_mode import state as grad_state
 from ember.backend import xp
-from ember.ops._shape import wrap_dim
+from ember.ops._shape import along_axis, wrap_dim
 from ember.ops.registry import attach, node_class, register
 from ember.tensor import Tensor
 
@@ -26,12 +26,14 @@ def getitem(input: Tensor, index: Any) -> Tensor:
     for item in items:
         if isinstance(item, Tensor):
             item = item._data
-            advanced = True
-        elif isinstance(item, (list, xp.ndarray)) or (item is not None and item is not Ellipsis and not isinstance(item, (int, slice))):
+        if isinstance(item, (xp.ndarray, xp.generic)) and item.ndim == 0 and item.dtype.kind in "iu":
+            item = int(item)  # a 0-d integer index acts as an int: torch selects (a view)
+        elif type(item) is bool or isinstance(item, (list, xp.ndarray)) or (
+                item is not None and item is not Ellipsis and not isinstance(item, (int, slice))):
             item = xp.asarray(item)
             advanced = True
         elif type(item) is slice and item.step is not None and item.step <= 0:
-            raise ValueError("step must be greater than zero")
+            raise ValueError("slice step cannot be zero" if item.step == 0 else "step must be greater than zero")
         converted.append(item)
     key = tuple(converted)
     try:
@@ -40,24 +42,34 @@ def getitem(input: Tensor, index: Any) -> Tensor:
         raise _index_error(e, x, key) from None
     out = Tensor._make(data)
     if input._requires_grad and grad_state.enabled:
-        cls = _Index if advanced else _BASIC[_view_name(key)]
+        cls = _Index if advanced else _BASIC["SliceBackward0" if type(index) is slice else _view_name(key, x.shape)]
         attach(out, cls, (input,), {"index": key, "shape": x.shape})
     return out
 
 
-def _view_name(key: tuple[Any, ...]) -> str:
-    for item in reversed(key):
-        if item is None:
-            return "UnsqueezeBackward0"
-        if type(item) is slice:
-            return "SliceBackward0"
-        if item is not Ellipsis:
-            return "SelectBackward0"
-    return "AliasBackward0"
+def _view_name(key: tuple[Any, ...], shape: tuple[int, ...]) -> str:
+    """The last view op torch applies for a tuple index: it skips Ellipsis and full slices."""
+    name, dim = "AliasBackward0", 0
+    for item in key:
+        if item is Ellipsis:
+            dim += len(shape) - sum(1 for i in key if i is not None and i is not Ellipsis)
+        elif item is None:
+            name = "UnsqueezeBackward0"
+        else:
+            full = type(item) is slice and item.start in (None, 0) and item.step in (None, 1) and (
+                item.stop is None or item.stop >= shape[dim])
+            if not full:
+                name = "SliceBackward0" if type(item) is slice else "SelectBackward0"
+            dim += 1
+    return name
 
 
 def _index_error(e: IndexError, x: Any, key: tuple[Any, ...]) -> IndexError:
-    if x.ndim == 0 and key and key[0] is not None and key[0] is not Ellipsis:
+    if x.ndim == 0 and len(key) == 1 and type(key[0]) is slice:
+        return IndexError("slice() cannot be applied to a 0-dim tensor.")
+    if x.ndim == 0 and len(key) == 1 and type(key[0]) is int and key[0] != 0:
+        return IndexError(f"index {key[0]} is out of bounds for dimension 0 with size 0")
+    if x.ndim == 0 and len(key) == 1 and type(key[0]) is int:
         return IndexError(
             "invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` in C++ to "
             "convert a 0-dim tensor to a number"
@@ -77,7 +89,8 @@ def gather(input: Tensor, dim: int, index: Tensor) -> Tensor:
     """Values of ``input`` at ``index`` along ``dim``."""
     d = wrap_dim(dim, input._data.ndim)
     idx = index._data if isinstance(index, Tensor) else xp.asarray(index)
-    out = Tensor._make(xp.take_along_axis(input._data, idx, axis=d))
+    x = input._data
+    out = Tensor._make(xp.take_along_axis(x, idx, axis=d) if x.ndim else x.copy())
     if input._requires_grad and grad_state.enabled:
         attach(out, _Gather, (input,), {"dim": d, "index": idx, "shape": input._data.shape})
     return out
@@ -90,9 +103,9 @@ _IndexZeros = node_class("IndexPutBackward0", lambda F, grad, index: F.getitem(g
 
 
 def scatter_zeros(grad: Tensor, dim: int, index: Any, shape: tuple[int, ...]) -> Tensor:
-    """zeros(shape) with ``grad`` put at ``index`` along ``dim``: the adjoint of gather."""
+    """zeros(shape) with ``grad`` added at ``index`` along ``dim``: the adjoint of gather."""
     out = xp.zeros(shape, grad._data.dtype)
-    xp.put_along_axis(out, index, grad._data, axis=dim)
+    xp.add.at(out, along_axis(index, dim), grad._data)
     result = Tensor._make(out)
     if grad._requires_grad and grad_state.enabled:
         attach(result, _ScatterZeros, (grad,), {"dim": dim, "index": index})

@@ -85,7 +85,9 @@ clamp_ = _inplace(elementwise.clamp, "clamp_")
 
 
 _Zero = node_class("ZeroBackward0", lambda F, grad: grad * 0)
-_Fill = node_class("FillBackward0", lambda F, grad: grad * 0)
+_Fill = node_class("FillBackward2", lambda F, grad: grad * 0)
+_FillTensor = node_class("FillBackward3", lambda F, grad: grad * 0,
+                         lambda F, grad, dims: F.reshape(F.sum(grad, dims, True), ()))  # value: grad.sum()
 _Copy = node_class("CopyBackwards", lambda F, grad: grad * 0, lambda F, grad: grad)
 
 
@@ -101,7 +103,11 @@ def fill_(self: Tensor, value: Any) -> Tensor:
             raise RuntimeError(
                 f"fill_ only supports 0-dimension value tensor but got tensor with {value._data.ndim} dimensions."
             )
-        value = value._data.item()
+        record = _check_leaf(self, value._requires_grad)
+        self._data[...] = value._data
+        if record:
+            attach(self, _FillTensor, (_edge_of(self), value), {"dims": tuple(range(self._data.ndim))})
+        return self
     return _fill(self, value, _Fill)
 
 

@@ -1,10 +1,12 @@
 """Matrix products: matmul in all its cases, and the torch names for each (mm, mv, dot, bmm)."""
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from ember.autograd.grad_mode import state as grad_state
 from ember.backend import xp
+from ember.ops._shape import broadcast_error
 from ember.ops.registry import attach, node_class, register
 from ember.tensor import Tensor
 
@@ -34,7 +36,8 @@ _rules = (
 )
 # one node per case, named after the node torch ends its matmul with
 _NODES = {name: node_class(name, *_rules) for name in
-          ("DotBackward0", "MvBackward0", "MmBackward0", "SqueezeBackward4", "UnsafeViewBackward0", "BmmBackward0")}
+          ("DotBackward0", "MvBackward0", "MmBackward0", "SqueezeBackward4", "UnsafeViewBackward0", "BmmBackward0",
+           "CloneBackward0", "TransposeBackward0")}
 
 
 def _node_name(na: int, nb: int) -> str:
@@ -55,8 +58,12 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
     try:
         data = xp.matmul(a, b)
     except ValueError:
-        raise _matmul_error(a.shape, b.shape) from None
-    return _record(Tensor._make(data), input, other, _NODES[_node_name(a.ndim, b.ndim)])
+        raise _matmul_error(input, other) from None
+    name = _node_name(a.ndim, b.ndim)
+    if a.ndim == 2 and b.ndim >= 3 and input._requires_grad:
+        # torch folds this case into (b^T @ a^T)^T and ends with .contiguous(): a copy unless already contiguous
+        name = "TransposeBackward0" if 1 in data.shape[-2:] or not data.size else "CloneBackward0"
+    return _record(Tensor._make(data), input, other, _NODES[name])
 
 
 def _record(out: Tensor, input: Tensor, other: Tensor, cls: Any) -> Tensor:
@@ -108,27 +115,59 @@ def _cname(d: Any) -> str:
             "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char", "bool": "bool"}[d.name]
 
 
-def _matmul_error(sa: tuple[int, ...], sb: tuple[int, ...]) -> RuntimeError:
-    if len(sa) == 1 and len(sb) == 1:
+def _matmul_error(input: Tensor, other: Tensor) -> RuntimeError:
+    """torch's error for operands whose sizes don't fit: the one of the path its matmul takes
+    (dot, mv, mm, a folded mv/mm, or the broadcast batched product)."""
+    sa, sb = input._data.shape, other._data.shape
+    na, nb = len(sa), len(sb)
+    if na == 1 and nb == 1:
         return RuntimeError(
             f"inconsistent tensor size, expected tensor [{sa[0]}] and src [{sb[0]}] to have the same number of "
             f"elements, but got {sa[0]} and {sb[0]} elements respectively"
         )
-    if len(sb) == 1:
-        return RuntimeError(f"size mismatch, got input ({sa[0]}), mat ({sa[0]}x{sa[1]}), vec ({sb[0]})")
-    rows = 1
-    for s in sa[:-1]:
-        rows *= s
-    if len(sa) == 1:
-        return RuntimeError(f"size mismatch, got input ({sb[-1]}), mat ({sb[-1]}x{sb[-2]}), vec ({sa[0]})"
-                            if len(sb) == 2 else f"mat1 and mat2 shapes cannot be multiplied (1x{sa[0]} and {sb[-2]}x{sb[-1]})")
-    if len(sb) == 2:
-        return RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{sa[-1]} and {sb[0]}x{sb[1]})")
+    if na <= 2 and nb <= 2:  # mv, or mm (a 1-d first operand as one row)
+        return _mm_error((sa[0] if na == 2 else 1, sa[-1]), sb)
+    if _folds(input, other):  # one mv/mm on the larger operand (transposed if second) with its batch as rows
+        if na >= nb:
+            return _mm_error((math.prod(sa[:-1]), sa[-1]), sb)
+        return _mm_error((math.prod(sb[:-2]) * sb[-1], sb[-2]), sa if na == 1 else (sa[1], sa[0]))
+    if na == 3 and nb == 3 and sa[0] != sb[0]:  # torch drops a batch of 1 that requires grad, then retries
+        if sa[0] == 1 and input._requires_grad:
+            return _matmul_error(Tensor._make(input._data[0], None, True), other)
+        if sb[0] == 1 and other._requires_grad:
+            return _matmul_error(input, Tensor._make(other._data[0], None, True))
+    batch_a, batch_b = sa[:-2], sb[:-2]
+    try:
+        batch = math.prod(xp.broadcast_shapes(batch_a, batch_b))
+    except ValueError:
+        return broadcast_error(batch_a, batch_b)
     return RuntimeError(
-        f"Expected size for first two dimensions of batch2 tensor to be: [{rows // max(1, sa[-2])}, {sa[-1]}] "
-        f"but got: [{sb[0] if len(sb) == 3 else 1}, {sb[-2]}]."
+        f"Expected size for first two dimensions of batch2 tensor to be: [{batch}, {sa[-1]}] "
+        f"but got: [{batch}, {sb[-2] if nb > 1 else sb[0]}]."
     )
 
+
+def _mm_error(mat: tuple[int, int], sb: tuple[int, ...]) -> RuntimeError:
+    if len(sb) == 1:
+        return RuntimeError(f"size mismatch, got input ({mat[0]}), mat ({mat[0]}x{mat[1]}), vec ({sb[0]})")
+    return RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({mat[0]}x{mat[1]} and {sb[0]}x{sb[1]})")
+
+
+def _folds(input: Tensor, other: Tensor) -> bool:
+    """torch's ``should_fold``: whether matmul of a >=3-d and a 1-/2-d operand becomes one mv/mm."""
+    na, nb = input._data.ndim, other._data.ndim
+    first_larger = na >= nb
+    if not (max(na, nb) >= 3 and min(na, nb) in (1, 2)):
+        return False
+    if (other if first_larger else input)._requires_grad:
+        return True
+    if na == 2:
+        return False
+    big = input._data if first_larger else other._data.swapaxes(-1, -2)
+    if big.size == 0:
+        return True
+    shape, strides = big.shape, big.strides
+    return all(strides[i] == strides[i + 1] * shape[i + 1] for i in range(big.ndim - 2))
 
 for _op in (matmul, mm, mv, dot, bmm):
     register(_op)

@@ -186,6 +186,10 @@ def sum_to_size(input: Tensor, *size: Any) -> Tensor:
     shape = shape_arg(size)
     if x.shape == shape:
         return input
+    lead = x.ndim - len(shape)
+    if lead > 0:  # torch sums with keepdim, then views away the leading dims
+        kept = sum_to(x, (1,) * lead + shape)
+        return view(_record(Tensor._make(kept), input, _SumToSize, {"shape": x.shape}), shape)
     return _record(Tensor._make(sum_to(x, shape)), input, _SumToSize, {"shape": x.shape})
 
 

@@ -17,6 +17,8 @@ def _reduced(input: Tensor, dim: Any, keepdim: bool) -> tuple[tuple[int, ...] | 
     if dim is None:
         return None, (1,) * len(shape)
     axes = wrap_dims(dim, len(shape))
+    if not shape:
+        return (), ()  # a 0-d tensor: dim 0 (or -1) is valid and reduces nothing
     return axes, tuple(1 if i in axes else s for i, s in enumerate(shape))
 
 
@@ -118,7 +120,8 @@ def _extreme(name: str, pick: Any, arg: Any, all_cls: Any, dim_cls: Any, minmax:
                 count = int(xp.count_nonzero(x == result))
                 attach(out, all_cls, (input,), {"x": input, "result": out._data, "count": count})
             return out
-        (axis,), kept = _reduced(input, dim, keepdim)
+        axes, kept = _reduced(input, dim, keepdim)
+        axis = axes[0] if axes else 0
         if x.ndim and x.shape[axis] == 0:
             raise IndexError(
                 f"{name}(): Expected reduction dim {axis} to have non-zero size."

@@ -18,7 +18,7 @@ from ember import dtypes
 from ember.autograd.grad_mode import state as grad_state
 from ember.autograd.node import Node, node_class
 from ember.backend import xp
-from ember.ops._shape import broadcast_error, sum_to
+from ember.ops._shape import along_axis, broadcast_error, sum_to
 from ember.tensor import Tensor
 
 __all__ = ["attach", "binary", "unary", "node_class", "operands", "F_array", "OPS"]
@@ -197,7 +197,7 @@ class F_array:
 
     @staticmethod
     def transpose(a: Any, dim0: int, dim1: int) -> Any:
-        return a.swapaxes(dim0, dim1)
+        return a.swapaxes(dim0, dim1) if a.ndim else a
 
     @staticmethod
     def unsqueeze(a: Any, dim: Any) -> Any:
@@ -213,13 +213,13 @@ class F_array:
 
     @staticmethod
     def gather(a: Any, dim: int, index: Any) -> Any:
-        return xp.take_along_axis(a, index, axis=dim)
+        return xp.take_along_axis(a, index, axis=dim) if a.ndim else a[...]
 
     @staticmethod
     def scatter_zeros(grad: Any, dim: int, index: Any, shape: tuple[int, ...]) -> Any:
-        """zeros(shape) with ``grad`` placed at ``index`` along ``dim`` (gather's adjoint)."""
+        """zeros(shape) with ``grad`` added at ``index`` along ``dim`` (gather's adjoint: repeats add up)."""
         out = xp.zeros(shape, grad.dtype)
-        xp.put_along_axis(out, index, grad, axis=dim)
+        xp.add.at(out, along_axis(index, dim), grad)
         return out
 
     @staticmethod
