@@ -398,6 +398,11 @@ def covered_ops() -> set[str]:
     return {r.op for r in ROWS}
 
 
+# Each op family keeps its rows in its own file, which calls `row`/`variants` above on import.
+for _family in ("op_rows_math", "op_rows_reduction", "op_rows_linalg", "op_rows_shape", "op_rows_nn"):
+    importlib.import_module(_family)
+
+
 # -- binary ops for the broadcasting sweep: name -> (fn(T, a, b), domain of a, domain of b) -------
 BROADCAST_BINARY: dict[str, tuple[Callable[..., Any], str, str]] = {
     "add": (lambda T, a, b: a + b, "any", "any"),

@@ -1,0 +1,2 @@
+"""Op-table rows for the math family (see op_table.py: each call to `row`/`variants` adds rows)."""
+from __future__ import annotations
