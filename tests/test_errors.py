@@ -267,15 +267,12 @@ def test_in_place_errors_match_torch(fn):
     assert_same_error(fn)
 
 
-@pytest.mark.xfail(strict=True, reason="ember does not track views: in-place on a view of a leaf goes unnoticed")
 @pytest.mark.parametrize("fn", [lambda L: leaf(L)[0].add_(1), lambda L: leaf(L).view(3, 1).mul_(2)],
                          ids=["select", "view"])
 def test_in_place_on_view_of_leaf_errors_match_torch(fn):
     assert_same_error(fn)
 
 
-@pytest.mark.xfail(strict=True, reason="ember has no version counters: a saved tensor modified in place is not "
-                                       "detected and backward silently uses the new values")
 def test_modified_saved_tensor_errors_match_torch():
     def fn(L):
         y = leaf(L).exp()

@@ -268,14 +268,11 @@ def eye(n: int, m: int | None = None, *, dtype: _dtype | None = None, device: An
 
 
 # -- random -------------------------------------------------------------------------------
-_TORCH_SCALAR_NAMES = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int",
-                       "int64": "Long"}
-
 
 def _check_float_draw(kernel: str, d: _dtype) -> None:
     """torch's error for rand/randn of an integer or bool dtype."""
     if not d.is_floating_point:
-        raise NotImplementedError(f'"{kernel}" not implemented for \'{_TORCH_SCALAR_NAMES[d.name]}\'')
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{d.scalar_name}\'')
 
 
 def rand(*sizes: Any, generator: Generator | None = None, dtype: _dtype | None = None, device: Any = None,

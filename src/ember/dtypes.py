@@ -10,10 +10,13 @@ import numpy
 class dtype:
     """A tensor element type, printed as torch prints it (``ember.float32``)."""
 
-    __slots__ = ("name", "numpy", "is_floating_point", "is_signed", "itemsize", "_category")
+    __slots__ = ("name", "numpy", "is_floating_point", "is_signed", "itemsize", "_category", "scalar_name",
+                 "cpp_name")
 
-    def __init__(self, name: str, np_dtype: Any, category: int) -> None:
+    def __init__(self, name: str, np_dtype: Any, category: int, scalar_name: str, cpp_name: str) -> None:
         self.name = name
+        # how torch's messages spell the type: ScalarType ("Float") and C++ ("float") names
+        self.scalar_name, self.cpp_name = scalar_name, cpp_name
         self.numpy = numpy.dtype(np_dtype)
         self.is_floating_point = category == _FLOAT
         self.is_signed = name != "uint8" and name != "bool"
@@ -37,15 +40,15 @@ class dtype:
 # Categories order the kinds of number: a higher category always wins a promotion.
 _BOOL, _INT, _FLOAT = 0, 1, 2
 
-bool = dtype("bool", numpy.bool_, _BOOL)  # noqa: A001 - torch's public name
-uint8 = dtype("uint8", numpy.uint8, _INT)
-int8 = dtype("int8", numpy.int8, _INT)
-int16 = dtype("int16", numpy.int16, _INT)
-int32 = dtype("int32", numpy.int32, _INT)
-int64 = dtype("int64", numpy.int64, _INT)
-float16 = dtype("float16", numpy.float16, _FLOAT)
-float32 = dtype("float32", numpy.float32, _FLOAT)
-float64 = dtype("float64", numpy.float64, _FLOAT)
+bool = dtype("bool", numpy.bool_, _BOOL, "Bool", "bool")  # noqa: A001 - torch's public name
+uint8 = dtype("uint8", numpy.uint8, _INT, "Byte", "unsigned char")
+int8 = dtype("int8", numpy.int8, _INT, "Char", "signed char")
+int16 = dtype("int16", numpy.int16, _INT, "Short", "short int")
+int32 = dtype("int32", numpy.int32, _INT, "Int", "int")
+int64 = dtype("int64", numpy.int64, _INT, "Long", "long int")
+float16 = dtype("float16", numpy.float16, _FLOAT, "Half", "c10::Half")
+float32 = dtype("float32", numpy.float32, _FLOAT, "Float", "float")
+float64 = dtype("float64", numpy.float64, _FLOAT, "Double", "double")
 
 # torch's aliases
 half, float, double = float16, float32, float64  # noqa: A001

@@ -26,13 +26,6 @@ _NON_LEAF_GRAD_MESSAGE = (
     "for more information."
 )
 
-# dtype names as torch's messages spell them: C++ type names, and ScalarType names
-_CPP_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int", "int32": "int",
-              "int16": "short int", "int8": "signed char", "uint8": "unsigned char", "bool": "bool"}
-_SCALAR_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
-                 "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
-
-
 class Size(tuple):
     """A tensor's shape: a tuple that prints as ``ember.Size([2, 3])``."""
 
@@ -58,12 +51,16 @@ class Size(tuple):
 class Tensor:
     """A multi-dimensional array that can record the ops applied to it for ``backward()``."""
 
-    __slots__ = ("_data", "_requires_grad", "_grad_fn", "_output_nr", "_grad", "_hooks", "_accumulator", "__weakref__")
+    # _vc: the version counter, a one-element list shared by a base and its views, bumped by
+    # every in-place op; _base: the tensor a view looks into (None unless a view); _view_version:
+    # the counter's value when a view's grad_fn was last derived from its base's.
+    __slots__ = ("_data", "_requires_grad", "_grad_fn", "_output_nr", "_grad", "_hooks", "_accumulator",
+                 "_vc", "_base", "_view_version", "__weakref__")
 
     _data: numpy.ndarray
     _grad_fn: Node | None
 
-    def __init__(self, *args: Any) -> None:
+    def __new__(cls, *args: Any) -> Tensor:
         # torch.Tensor(2, 3) makes an uninitialised float tensor; torch.Tensor([1, 2]) copies data
         # torch.Tensor(Size([2, 3])) is a shape too, Tensor() an empty 1-d tensor, Tensor(t) an alias of t
         if len(args) == 1 and isinstance(args[0], Tensor):
@@ -73,17 +70,7 @@ class Tensor:
         else:
             data = numpy.empty(args[0] if len(args) == 1 and isinstance(args[0], tuple) else args or (0,),
                                dtypes.get_default_dtype().numpy)
-        Tensor._init(self, data)
-
-    @staticmethod
-    def _init(t: Tensor, data: Any, grad_fn: Node | None = None, requires_grad: bool = False) -> None:
-        t._data = data if type(data) is _ndarray else numpy.asarray(data)
-        t._requires_grad = requires_grad
-        t._grad_fn = grad_fn
-        t._output_nr = 0
-        t._grad = None
-        t._hooks = None
-        t._accumulator = None
+        return cls._make(data)
 
     @classmethod
     def _make(cls, data: Any, grad_fn: Node | None = None, requires_grad: bool = False) -> Tensor:
@@ -96,6 +83,8 @@ class Tensor:
         t._grad = None
         t._hooks = None
         t._accumulator = None
+        t._vc = [0]
+        t._base = None
         return t
 
     # -- metadata -------------------------------------------------------------------------
@@ -161,6 +150,8 @@ class Tensor:
     # -- autograd fields ------------------------------------------------------------------
     @property
     def requires_grad(self) -> bool:
+        if self._base is not None:
+            _refresh_view(self)
         return self._requires_grad
 
     @requires_grad.setter
@@ -185,7 +176,13 @@ class Tensor:
 
     @property
     def grad_fn(self) -> Node | None:
+        if self._base is not None:
+            _refresh_view(self)
         return self._grad_fn
+
+    @property
+    def _version(self) -> int:
+        return self._vc[0]
 
     @property
     def is_leaf(self) -> bool:
@@ -204,8 +201,8 @@ class Tensor:
                 raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type {type(value).__name__}")
             if value._data.dtype != self._data.dtype:
                 raise RuntimeError(
-                    f"attempting to assign a gradient with dtype '{_CPP_NAMES[value._data.dtype.name]}' to a tensor "
-                    f"with grad_dtype '{_SCALAR_NAMES[self._data.dtype.name]}'. The gradient must match the tensor's "
+                    f"attempting to assign a gradient with dtype '{value.dtype.cpp_name}' to a tensor "
+                    f"with grad_dtype '{self.dtype.scalar_name}'. The gradient must match the tensor's "
                     "grad_dtype (defaults to the tensor's dtype). You can set the tensor's grad_dtype attribute with "
                     "a specific dtype, or None to allow any dtype. Set grad_dtype with caution. Diverging the dtypes "
                     "of a tensor and its gradient may break downstream systems that assume they match."
@@ -230,6 +227,8 @@ class Tensor:
 
     def _grad_edge(self) -> tuple[Node | None, int]:
         """The edge an op records for this input: its grad_fn, its AccumulateGrad, or None."""
+        if self._base is not None:
+            _refresh_view(self)
         if self._grad_fn is not None:
             return self._grad_fn, self._output_nr
         if not self._requires_grad:
@@ -257,8 +256,10 @@ class Tensor:
         autograd_api.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     def detach(self) -> Tensor:
-        """A tensor sharing this one's data, cut from the graph."""
-        return Tensor._make(self._data)
+        """A tensor sharing this one's data (and version counter), cut from the graph."""
+        out = Tensor._make(self._data)
+        out._vc = self._vc
+        return out
 
     def detach_(self) -> Tensor:
         """Cut this tensor from the graph in place: it becomes a leaf that does not require grad."""
@@ -269,6 +270,7 @@ class Tensor:
 
     @property
     def data(self) -> Tensor:
+        """This tensor's data, cut from the graph; writes to it are not seen by autograd's checks."""
         return Tensor._make(self._data)
 
     @data.setter
@@ -340,6 +342,10 @@ class Tensor:
         if self._grad is not None:
             new._grad = self._grad.__deepcopy__(memo)
         return new
+
+
+# re-derives a view's grad_fn after an in-place op changed its base; bound by ember.ops.views
+_refresh_view: Callable[[Tensor], None]
 
 
 def _wrap_dim(dim: int, ndim: int) -> int:

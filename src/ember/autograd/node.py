@@ -10,6 +10,8 @@ from __future__ import annotations
 import weakref
 from typing import Any, Callable
 
+from ember.dtypes import from_numpy_dtype
+
 _FREED_MESSAGE = (
     "Trying to backward through the graph a second time (or directly access saved tensors after "
     "they have already been freed). Saved intermediate values of the graph are freed when you call "
@@ -20,7 +22,7 @@ _FREED_MESSAGE = (
 # ctx names under which the op registry saves the operands of a binary op
 _OPERANDS = ("a", "b")
 
-# Bound at package init, so that this module imports nothing from ember: the Tensor class, the
+# Bound at package init, so that this module imports nothing above it: the Tensor class, the
 # types that count as saved data, and the rule namespaces on arrays and on Tensors.
 _tensor_type: Any = None
 _data_types: tuple[type, ...] = ()
@@ -37,7 +39,10 @@ def bind(tensor_type: type, array_type: type, F_array: Any, F_tensor: Any) -> No
 class Node:
     """Base of every grad_fn. Subclasses are named as torch names them (``MulBackward0``)."""
 
-    __slots__ = ("next_functions", "_input_meta", "_ctx", "_pre_hooks", "_hooks", "_retained", "__weakref__")
+    # _versions: (tensor or None, its version counter, the version it was saved at) per saved
+    # tensor, so a backward can refuse values that an in-place op changed since
+    __slots__ = ("next_functions", "_input_meta", "_ctx", "_versions", "_pre_hooks", "_hooks", "_retained",
+                 "__weakref__")
 
     # filled in per subclass by the op registry
     _vjps: tuple[Callable[..., Any], ...] = ()
@@ -45,6 +50,7 @@ class Node:
     _num_outputs = 1
 
     def __init__(self) -> None:
+        self._versions: tuple[Any, ...] = ()
         self._pre_hooks: dict[int, list[Callable[..., Any]]] | None = None
         self._hooks: list[Callable[..., Any]] | None = None
         self._retained: dict[int, Any] | None = None
@@ -63,12 +69,13 @@ class Node:
             raise RuntimeError(_FREED_MESSAGE) from None
         if name == "result":  # the output, saved as its array
             return _tensor_type._make(value, self, True) if as_tensor else value
-        if type(value) is _tensor_type and not as_tensor:
+        if not as_tensor and isinstance(value, _tensor_type):
             return value._data
         return value
 
     def release(self) -> None:
         """Drop saved values (after a backward without ``retain_graph``); a second use raises."""
+        self._versions = ()
         ctx = self._ctx
         if ctx:
             # an operand saved as a Python number goes too: torch saves it as a wrapped tensor
@@ -77,6 +84,8 @@ class Node:
     # -- the backward step ----------------------------------------------------------------
     def apply(self, grads: list[Any], needs: tuple[bool, ...], as_tensor: bool) -> list[Any]:
         """Gradients for each input from ``grads`` (one per output); ``None`` where not needed."""
+        if self._versions:
+            self._check_versions()
         grad = grads[0]
         ns = _F_tensor if as_tensor else _F_array
         out: list[Any] = []
@@ -86,6 +95,24 @@ class Node:
                 continue
             out.append(vjp(ns, grad, *[self._saved(n, as_tensor) for n in names]))
         return out
+
+    def _check_versions(self) -> None:
+        for tensor, counter, expected in self._versions:
+            if counter[0] != expected:
+                if tensor is None:  # this node's own output
+                    data, source = self._ctx.get("result"), (0, type(self).__name__)
+                else:
+                    fn = tensor._grad_fn
+                    data, source = tensor._data, None if fn is None else (tensor._output_nr, type(fn).__name__)
+                what = f"[ember.{from_numpy_dtype(data.dtype).scalar_name}Tensor {list(data.shape)}]"
+                if source is not None:
+                    what += f", which is output {source[0]} of {source[1].rsplit('Backward', 1)[0]},"
+                raise RuntimeError(
+                    "one of the variables needed for gradient computation has been modified by an inplace "
+                    f"operation: {what} is at version {counter[0]}; expected version {expected} instead. Hint: "
+                    "enable anomaly detection to find the operation that failed to compute its gradient, with "
+                    "ember.autograd.set_detect_anomaly(True, check_nan=False)."
+                )
 
     # -- hooks ----------------------------------------------------------------------------
     def register_hook(self, fn: Callable[..., Any]) -> Any:

@@ -6,7 +6,7 @@ from typing import Any
 from ember import dtypes
 from ember.autograd import node as _node
 from ember.backend import xp
-from ember.ops import elementwise, indexing, inplace, linalg, movement, reduction
+from ember.ops import elementwise, indexing, inplace, linalg, movement, reduction, views
 from ember.ops._shape import sum_to
 from ember.ops.elementwise import *  # noqa: F403
 from ember.ops.indexing import gather, getitem
@@ -28,6 +28,7 @@ class F_tensor:
     reshape, expand, transpose, permute = movement.reshape, movement.expand, movement.transpose, movement.permute
     unsqueeze, squeeze, sum, gather = movement.unsqueeze, movement.squeeze, reduction.sum, indexing.gather
     scatter_zeros, index_zeros, getitem = indexing.scatter_zeros, indexing.index_zeros, indexing.getitem
+    strided_gather, strided_scatter = views.strided_gather, views.strided_scatter
 
     @staticmethod
     def conform(grad: Tensor, meta: tuple[tuple[int, ...], Any]) -> Tensor:

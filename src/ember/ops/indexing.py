@@ -8,6 +8,7 @@ from ember.autograd.grad_mode import state as grad_state
 from ember.backend import xp
 from ember.ops._shape import along_axis, wrap_dim
 from ember.ops.registry import attach, node_class, register
+from ember.ops.views import view_of
 from ember.tensor import Tensor
 
 _basic_rule = lambda F, grad, index, shape: F.index_zeros(grad, index, shape, False)  # noqa: E731
@@ -40,7 +41,7 @@ def getitem(input: Tensor, index: Any) -> Tensor:
         data = x[key]
     except IndexError as e:
         raise _index_error(e, x, key) from None
-    out = Tensor._make(data)
+    out = Tensor._make(data) if advanced else view_of(Tensor._make(data), input)
     if input._requires_grad and grad_state.enabled:
         cls = _Index if advanced else _BASIC["SliceBackward0" if type(index) is slice else _view_name(key, x.shape)]
         attach(out, cls, (input,), {"index": key, "shape": x.shape})

@@ -11,7 +11,7 @@ from typing import Any, Callable
 from ember import dtypes
 from ember.autograd.grad_mode import state as grad_state
 from ember.backend import xp
-from ember.ops import elementwise
+from ember.ops import elementwise, views
 from ember.ops.registry import attach, node_class, register
 from ember.tensor import Tensor
 
@@ -19,17 +19,33 @@ __all__ = ["add_", "clamp_", "copy_", "div_", "divide_", "fill_", "mul_", "multi
            "zero_"]
 
 _LEAF_MESSAGE = "a leaf Variable that requires grad is being used in an in-place operation."
-_TYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
-               "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
 
 
 def _check_leaf(self: Tensor, other_requires_grad: bool = False) -> bool:
-    """Whether the op must be recorded; raises for a leaf that requires grad."""
+    """Whether the write must be recorded; raises where torch refuses it."""
+    views.check_writable(self)
     if not grad_state.enabled:
         return False
-    if self._requires_grad and self._grad_fn is None:
+    if self._requires_grad and self._grad_fn is None and self._base is None:
         raise RuntimeError(_LEAF_MESSAGE)
-    return self._requires_grad or other_requires_grad
+    return self.requires_grad or other_requires_grad
+
+
+def _stand_in(self: Tensor) -> Tensor:
+    """A tensor carrying ``self``'s current edge and data, for the node of a write into ``self``."""
+    stand_in = Tensor._make(self._data)
+    stand_in._grad_fn, stand_in._output_nr, stand_in._requires_grad = self.grad_fn, self._output_nr, self.requires_grad
+    return stand_in
+
+
+def _written(self: Tensor, fn: Any) -> Tensor:
+    """Bookkeeping after ``self``'s array was written: bump the version, record ``fn`` if any."""
+    self._vc[0] += 1
+    if fn is not None:
+        views.record_write(self, fn)
+    if self._base is not None:
+        self._view_version = self._vc[0]
+    return self
 
 
 def _can_cast(src: Any, dst: Any) -> bool:
@@ -42,15 +58,13 @@ def _write(self: Tensor, out: Tensor) -> Tensor:
     x, r = self._data, out._data
     if not _can_cast(r.dtype, x.dtype):
         raise RuntimeError(
-            f"result type {_TYPE_NAMES[dtypes._BY_NUMPY[r.dtype].name]} can't be cast to the desired output type "
-            f"{_TYPE_NAMES[dtypes._BY_NUMPY[x.dtype].name]}"
+            f"result type {dtypes._BY_NUMPY[r.dtype].scalar_name} can't be cast to the desired output type "
+            f"{dtypes._BY_NUMPY[x.dtype].scalar_name}"
         )
     if r.shape != x.shape:
         raise RuntimeError(f"output with shape {list(x.shape)} doesn't match the broadcast shape {list(r.shape)}")
     x[...] = r
-    if out._grad_fn is not None:
-        self._grad_fn, self._output_nr, self._requires_grad = out._grad_fn, 0, True
-    return self
+    return _written(self, out._grad_fn)
 
 
 def _inplace(op: Callable[..., Tensor], name: str) -> Callable[..., Tensor]:
@@ -61,12 +75,13 @@ def _inplace(op: Callable[..., Tensor], name: str) -> Callable[..., Tensor]:
                 return _write(self, op(self, *args, **kwargs))
             finally:
                 grad_state.enabled = prev
-        # the node may save `self` for its rules: give it a stand-in whose array we won't overwrite
-        stand_in = Tensor._make(self._data, self._grad_fn, self._requires_grad)
-        stand_in._output_nr = self._output_nr
+        stand_in = _stand_in(self)
         out = op(stand_in, *args, **kwargs)
         if any(v is stand_in for v in out._grad_fn._ctx.values()):
-            stand_in._data = self._data.copy()
+            # the node saved `self` for its rules: keep the values from before the write
+            stand_in._data, stand_in._vc = self._data.copy(), [0]
+            out._grad_fn._versions = tuple((t, t._vc, t._vc[0]) if t is stand_in else (t, c, v)
+                                           for t, c, v in out._grad_fn._versions)
         return _write(self, out)
 
     method.__name__ = method.__qualname__ = name
@@ -105,18 +120,15 @@ def fill_(self: Tensor, value: Any) -> Tensor:
             )
         record = _check_leaf(self, value._requires_grad)
         self._data[...] = value._data
-        if record:
-            attach(self, _FillTensor, (_edge_of(self), value), {"dims": tuple(range(self._data.ndim))})
-        return self
+        node = _node(_FillTensor, (_stand_in(self), value), {"dims": tuple(range(self._data.ndim))}) if record else None
+        return _written(self, node)
     return _fill(self, value, _Fill)
 
 
 def _fill(self: Tensor, value: Any, cls: Any) -> Tensor:
     record = _check_leaf(self)
     self._data[...] = value
-    if record:
-        attach(self, cls, (_edge_of(self),), {})
-    return self
+    return _written(self, _node(cls, (_stand_in(self),), {}) if record else None)
 
 
 def copy_(self: Tensor, src: Any, non_blocking: bool = False) -> Tensor:
@@ -130,16 +142,12 @@ def copy_(self: Tensor, src: Any, non_blocking: bool = False) -> Tensor:
             f"The size of tensor a ({self._data.shape[-1] if self._data.ndim else 1}) must match the size of tensor b "
             f"({data.shape[-1] if data.ndim else 1}) at non-singleton dimension {max(self._data.ndim - 1, 0)}"
         ) from None
-    if record:
-        attach(self, _Copy, (_edge_of(self), src), {})
-    return self
+    return _written(self, _node(_Copy, (_stand_in(self), src), {}) if record else None)
 
 
-def _edge_of(self: Tensor) -> Tensor:
-    """A stand-in carrying ``self``'s current edge, so the new node links to the old graph."""
-    stand_in = Tensor._make(self._data, self._grad_fn, self._requires_grad)
-    stand_in._output_nr = self._output_nr
-    return stand_in
+def _node(cls: Any, inputs: tuple[Any, ...], ctx: dict[str, Any]) -> Any:
+    """A ``cls`` node over ``inputs``, for a write whose output is the written tensor itself."""
+    return attach(Tensor._make(inputs[0]._data), cls, inputs, ctx)._grad_fn
 
 
 for _op in (zero_, fill_, copy_):

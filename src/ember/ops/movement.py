@@ -12,6 +12,7 @@ from ember.autograd.grad_mode import state as grad_state
 from ember.backend import device, xp
 from ember.ops._shape import infer_shape, shape_arg, sum_to, wrap_dim, wrap_dims
 from ember.ops.registry import attach, node_class, register
+from ember.ops.views import view_of
 from ember.tensor import Tensor
 
 _View = node_class("ViewBackward0", lambda F, grad, shape: F.reshape(grad, shape))
@@ -22,6 +23,11 @@ def _record(out: Tensor, input: Tensor, cls: Any, ctx: dict[str, Any]) -> Tensor
     if input._requires_grad and grad_state.enabled:
         attach(out, cls, (input,), ctx)
     return out
+
+
+def _view(data: Any, input: Tensor, cls: Any, ctx: dict[str, Any]) -> Tensor:
+    """The output of a view op: shares ``input``'s memory, version counter and base."""
+    return _record(view_of(Tensor._make(data), input), input, cls, ctx)
 
 
 def view(input: Tensor, *shape: Any) -> Tensor:
@@ -37,7 +43,7 @@ def view(input: Tensor, *shape: Any) -> Tensor:
             "view size is not compatible with input tensor's size and stride (at least one dimension spans "
             "across two contiguous subspaces). Use .reshape(...) instead."
         ) from None
-    return _record(Tensor._make(data), input, _View, {"shape": x.shape})
+    return _view(data, input, _View, {"shape": x.shape})
 
 
 def reshape(input: Tensor, *shape: Any) -> Tensor:
@@ -45,7 +51,7 @@ def reshape(input: Tensor, *shape: Any) -> Tensor:
     x = input._data
     new = infer_shape(shape_arg(shape), x.size)
     try:
-        return _record(Tensor._make(xp.reshape(x, new, copy=False)), input, _View, {"shape": x.shape})
+        return _view(xp.reshape(x, new, copy=False), input, _View, {"shape": x.shape})
     except ValueError:
         return _record(Tensor._make(xp.reshape(x, new)), input, _UnsafeView, {"shape": x.shape})
 
@@ -75,7 +81,7 @@ def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
     n = input._data.ndim
     d0, d1 = wrap_dim(dim0, n), wrap_dim(dim1, n)
     data = input._data.swapaxes(d0, d1) if n else input._data
-    return _record(Tensor._make(data), input, _Transpose, {"dim0": d0, "dim1": d1})
+    return _view(data, input, _Transpose, {"dim0": d0, "dim1": d1})
 
 
 swapaxes = swapdims = transpose
@@ -87,7 +93,7 @@ def t(input: Tensor) -> Tensor:
     if n > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {n}D")
     data = input._data.T if n == 2 else input._data
-    return _record(Tensor._make(data), input, _T, {"dim0": 0, "dim1": n - 1 if n else 0})
+    return _view(data, input, _T, {"dim0": 0, "dim1": n - 1 if n else 0})
 
 
 def permute(input: Tensor, *dims: Any) -> Tensor:
@@ -102,7 +108,7 @@ def permute(input: Tensor, *dims: Any) -> Tensor:
     if len(set(order)) != n:
         raise RuntimeError("permute(): duplicate dims are not allowed.")
     inverse = tuple(order.index(i) for i in range(n))
-    return _record(Tensor._make(input._data.transpose(order)), input, _Permute, {"inverse": inverse})
+    return _view(input._data.transpose(order), input, _Permute, {"inverse": inverse})
 
 
 def _T_property(input: Tensor) -> Tensor:
@@ -122,7 +128,7 @@ _Unsqueeze = node_class("UnsqueezeBackward0", lambda F, grad, dim: F.squeeze(gra
 def unsqueeze(input: Tensor, dim: int) -> Tensor:
     """Insert a dim of size 1 at ``dim`` (a view)."""
     d = wrap_dim(dim, input._data.ndim + 1)
-    return _record(Tensor._make(xp.expand_dims(input._data, d)), input, _Unsqueeze, {"dim": d})
+    return _view(xp.expand_dims(input._data, d), input, _Unsqueeze, {"dim": d})
 
 
 _SqueezeAll = node_class("SqueezeBackward0", lambda F, grad, shape: F.reshape(grad, shape))
@@ -138,7 +144,7 @@ def squeeze(input: Tensor, dim: Any = None) -> Tensor:
     else:
         cls = _SqueezeDim if isinstance(dim, int) else _SqueezeDims
         axes = tuple(d for d in wrap_dims(dim, x.ndim) if x.ndim and x.shape[d] == 1)
-    return _record(Tensor._make(xp.squeeze(x, axes) if axes else x[...]), input, cls, {"shape": x.shape})
+    return _view(xp.squeeze(x, axes) if axes else x[...], input, cls, {"shape": x.shape})
 
 
 _Expand = node_class("ExpandBackward0", lambda F, grad: grad)  # the engine sums it back to the input's shape
@@ -150,7 +156,7 @@ def expand(input: Tensor, *sizes: Any) -> Tensor:
     target = shape_arg(sizes)
     if len(target) < x.ndim:
         raise RuntimeError(
-            f"expand({_type_name(input)}{{{list(x.shape)}}}, size={list(target)}): the number of sizes provided "
+            f"expand(ember.{input.dtype.scalar_name}Tensor{{{list(x.shape)}}}, size={list(target)}): the number of sizes provided "
             f"({len(target)}) must be greater or equal to the number of dimensions in the tensor ({x.ndim})"
         )
     lead = len(target) - x.ndim
@@ -164,17 +170,11 @@ def expand(input: Tensor, *sizes: Any) -> Tensor:
                 f"The expanded size of the tensor ({want}) must match the existing size ({s}) at non-singleton "
                 f"dimension {lead + i}.  Target sizes: {list(target)}.  Tensor sizes: {list(x.shape)}"
             )
-    return _record(Tensor._make(xp.broadcast_to(x, tuple(shape))), input, _Expand, {})
+    return _view(xp.broadcast_to(x, tuple(shape)), input, _Expand, {})
 
 
 def expand_as(input: Tensor, other: Tensor) -> Tensor:
     return expand(input, other._data.shape)
-
-
-def _type_name(t: Tensor) -> str:
-    names = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
-             "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
-    return f"torch.{names[t.dtype.name]}Tensor"
 
 
 _SumToSize = node_class("SumBackward1", lambda F, grad, shape: F.expand(grad, shape))

@@ -41,14 +41,23 @@ def attach(out: Tensor, cls: type[Node], inputs: tuple[Any, ...], ctx: dict[str,
     for t in inputs:
         if isinstance(t, Tensor):
             fn = t._grad_fn
-            edges.append((fn, t._output_nr) if fn is not None else t._grad_edge())
+            edges.append((fn, t._output_nr) if fn is not None and t._base is None else t._grad_edge())
             meta.append((t._data.shape, t._data.dtype))
         else:
             edges.append((None, 0))
             meta.append(None)
     node.next_functions = tuple(edges)
     node._input_meta = tuple(meta)
+    if ctx and len(cls._arg_names) > 1 and any(fn is None for fn, _ in edges):
+        # save only what the rules of the inputs that need a gradient use (torch does the same)
+        used = {n for (fn, _), names in zip(edges, cls._arg_names) if fn is not None for n in names}
+        ctx = {k: v for k, v in ctx.items() if k in used}
     node._ctx = ctx
+    # remember the version of every saved tensor (and of the output, when saved as `result`)
+    versions = [(v, v._vc, v._vc[0]) for v in ctx.values() if isinstance(v, Tensor)]
+    if "result" in ctx:
+        versions.append((None, out._vc, out._vc[0]))
+    node._versions = tuple(versions)
     out._grad_fn = node
     out._requires_grad = True
     return out
@@ -221,6 +230,16 @@ class F_array:
         out = xp.zeros(shape, grad.dtype)
         xp.add.at(out, along_axis(index, dim), grad)
         return out
+
+    @staticmethod
+    def strided_gather(a: Any, geometry: Any) -> Any:
+        """The elements of a view (described by ``geometry``) of an array shaped like its base."""
+        return geometry.gather(a)
+
+    @staticmethod
+    def strided_scatter(a: Any, values: Any, geometry: Any) -> Any:
+        """A copy of ``a`` (zeros when None) with the view's elements set to ``values``."""
+        return geometry.scatter(a, values, (values if a is None else a).dtype)
 
     @staticmethod
     def index_zeros(grad: Any, index: Any, shape: tuple[int, ...], accumulate: bool) -> Any:
