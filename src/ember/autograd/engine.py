@@ -42,6 +42,7 @@ def run_backward(
         _add_to_buffer(buffers, fn, nr, grad)
     ready = [fn for fn in buffers if dependencies.get(fn, 0) == 0]
 
+    conform = F.conform
     prev_mode = grad_state.enabled
     grad_state.enabled = create_graph
     try:
@@ -56,20 +57,29 @@ def run_backward(
                         i = wanted.get((fn, nr))
                         if i is not None:
                             captured[i] = g
-            if type(fn) is AccumulateGrad:
-                if grads is not None and grads[0] is not None and accumulate and (wanted is None or (fn, 0) in wanted):
+            edges = fn.next_functions
+            if not edges:  # a leaf's AccumulateGrad (or a node with no inputs)
+                if (type(fn) is AccumulateGrad and grads is not None and grads[0] is not None and accumulate
+                        and (wanted is None or (fn, 0) in wanted)):
                     _accumulate(fn.variable, grads[0], as_tensor)
                 continue
-            edges = fn.next_functions
             if grads is not None and (needed is None or fn in needed):
-                needs = tuple(nxt is not None and (needed is None or nxt in needed) for nxt, _ in edges)
-                if any(needs):
+                if needed is None:
+                    needs = [nxt is not None for nxt, _ in edges]
+                else:
+                    needs = [nxt is not None and nxt in needed for nxt, _ in edges]
+                if True in needs:
                     in_grads = fn.apply(grads, needs, as_tensor)
                     if fn._hooks:
                         in_grads = _run_post_hooks(fn, in_grads, grads, F)
                     for (nxt, nr), g, meta in zip(edges, in_grads, fn._input_meta):
                         if g is not None and nxt is not None:
-                            _add_to_buffer(buffers, nxt, nr, F.conform(g, meta))
+                            g = conform(g, meta)
+                            buf = buffers.get(nxt)
+                            if buf is None:
+                                buffers[nxt] = buf = [None] * nxt._num_outputs
+                            buf[nr] = g if buf[nr] is None else buf[nr] + g
+                    del in_grads, g  # drop references, so _accumulate may steal the arrays
                 if not retain_graph:
                     fn.release()
             for nxt, _ in edges:

@@ -39,8 +39,8 @@ def bind(tensor_type: type, array_type: type, F_array: Any, F_tensor: Any) -> No
 class Node:
     """Base of every grad_fn. Subclasses are named as torch names them (``MulBackward0``)."""
 
-    # _versions: (tensor or None, its version counter, the version it was saved at) per saved
-    # tensor, so a backward can refuse values that an in-place op changed since
+    # _versions: (tensor, its version counter, the version it was saved at) per saved tensor (an
+    # array in place of the tensor for the node's own output), so a backward can refuse values that an in-place op changed since
     __slots__ = ("next_functions", "_input_meta", "_ctx", "_versions", "_pre_hooks", "_hooks", "_retained",
                  "__weakref__")
 
@@ -87,20 +87,31 @@ class Node:
         if self._versions:
             self._check_versions()
         grad = grads[0]
-        ns = _F_tensor if as_tensor else _F_array
+        if as_tensor:
+            return [vjp(_F_tensor, grad, *[self._saved(n, True) for n in names]) if need else None
+                    for vjp, names, need in zip(self._vjps, self._arg_names, needs)]
+        ctx = self._ctx
         out: list[Any] = []
         for vjp, names, need in zip(self._vjps, self._arg_names, needs):
             if not need:
                 out.append(None)
-                continue
-            out.append(vjp(ns, grad, *[self._saved(n, as_tensor) for n in names]))
+            elif not names:
+                out.append(vjp(_F_array, grad))
+            else:  # the plain backward's hot path: _saved(name, False) inlined
+                args = []
+                for name in names:
+                    if name not in ctx:
+                        raise RuntimeError(_FREED_MESSAGE)
+                    value = ctx[name]
+                    args.append(value._data if name != "result" and isinstance(value, _tensor_type) else value)
+                out.append(vjp(_F_array, grad, *args))
         return out
 
     def _check_versions(self) -> None:
         for tensor, counter, expected in self._versions:
             if counter[0] != expected:
-                if tensor is None:  # this node's own output
-                    data, source = self._ctx.get("result"), (0, type(self).__name__)
+                if not isinstance(tensor, _tensor_type):  # this node's own output, kept as its array
+                    data, source = tensor, (0, type(self).__name__)
                 else:
                     fn = tensor._grad_fn
                     data, source = tensor._data, None if fn is None else (tensor._output_nr, type(fn).__name__)

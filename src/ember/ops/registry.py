@@ -56,7 +56,7 @@ def attach(out: Tensor, cls: type[Node], inputs: tuple[Any, ...], ctx: dict[str,
     # remember the version of every saved tensor (and of the output, when saved as `result`)
     versions = [(v, v._vc, v._vc[0]) for v in ctx.values() if isinstance(v, Tensor)]
     if "result" in ctx:
-        versions.append((None, out._vc, out._vc[0]))
+        versions.append((out._data, out._vc, out._vc[0]))
     node._versions = tuple(versions)
     out._grad_fn = node
     out._requires_grad = True
@@ -177,6 +177,11 @@ class F_array:
     """The rule namespace on NumPy arrays (a plain backward: no graph is built)."""
 
     exp, log, sin, cos, sign, where, matmul = xp.exp, xp.log, xp.sin, xp.cos, xp.sign, xp.where, xp.matmul
+    tanh = xp.tanh
+
+    @staticmethod
+    def sigmoid(a: Any) -> Any:
+        return xp.exp(-xp.logaddexp(0, -a))  # 1 / (1 + e^-a) without overflow
 
     @staticmethod
     def conform(grad: Any, meta: tuple[tuple[int, ...], Any]) -> Any:
@@ -199,6 +204,21 @@ class F_array:
     @staticmethod
     def reshape(a: Any, shape: tuple[int, ...]) -> Any:
         return a.reshape(shape)
+
+    abs = xp.abs
+
+    @staticmethod
+    def prod(a: Any, dim: int, keepdim: bool = False) -> Any:
+        return xp.multiply.reduce(a, axis=dim, keepdims=keepdim)
+
+    @staticmethod
+    def cumsum(a: Any, dim: int, reverse: bool = False) -> Any:
+        """Running sums along ``dim``; ``reverse``: from the end (the adjoint of a running sum)."""
+        return xp.flip(xp.cumsum(xp.flip(a, dim), axis=dim), dim) if reverse else xp.cumsum(a, axis=dim)
+
+    @staticmethod
+    def cumprod(a: Any, dim: int) -> Any:
+        return xp.cumprod(a, axis=dim)
 
     @staticmethod
     def expand(a: Any, shape: tuple[int, ...]) -> Any:
