@@ -399,7 +399,7 @@ def covered_ops() -> set[str]:
 
 
 # Each op family keeps its rows in its own file, which calls `row`/`variants` above on import.
-for _family in ("op_rows_math", "op_rows_reduction", "op_rows_linalg", "op_rows_shape", "op_rows_nn"):
+for _family in ("op_rows_math", "op_rows_reduction", "op_rows_linalg", "op_rows_shape", "op_rows_nn", "op_rows_random"):
     importlib.import_module(_family)
 
 

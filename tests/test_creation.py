@@ -1,5 +1,5 @@
 """Creation functions compared side by side with torch: data inference, filled tensors, ranges,
-and the random draws (shapes, dtypes, ranges and reproducibility; not torch's exact streams)."""
+and the random draws (torch's very values under the same seed, and its generator state bytes)."""
 from __future__ import annotations
 
 import warnings
@@ -414,23 +414,32 @@ def test_eye(args):
     same(f"torch.eye({args}, requires_grad=True)")
 
 
-# -- random draws ----------------------------------------------------------------------------------
-RAND_SIZES = ["2, 3", "(2, 3)", "[2, 3]", "torch.Size([2, 3])", "size=(2, 3)", "()", "0", "4", "2, 0"]
+# -- random draws: torch's values under the same seed ----------------------------------------------
+RAND_SIZES = ["2, 3", "(2, 3)", "[2, 3]", "torch.Size([2, 3])", "size=(2, 3)", "()", "0", "4", "2, 0", "4, 5"]
+
+
+def seeded(expr: str, seed: int = 0, **extra) -> None:
+    """``same`` after seeding both default generators alike, then the next draws agree too."""
+    ember.manual_seed(seed)
+    torch.manual_seed(seed)
+    same(expr, **extra)
+    assert_same(ember.randn(3, dtype=ember.float64), torch.randn(3, dtype=torch.float64), rtol=0, atol=0)
 
 
 @pytest.mark.parametrize("fn", ["rand", "randn"])
 @pytest.mark.parametrize("size", RAND_SIZES)
 def test_rand_randn_shapes(fn, size):
-    same_meta(f"torch.{fn}({size})")
     same_meta(f"torch.{fn}({size}, requires_grad=True)")
+    seeded(f"torch.{fn}({size})")
+    seeded(f"torch.{fn}({size}, requires_grad=True)")
 
 
 @pytest.mark.parametrize("fn", ["rand", "randn"])
 @pytest.mark.parametrize("n", NAMES)
 def test_rand_randn_dtypes(fn, n):
     if n in FLOATS:
-        same_meta(f"torch.{fn}(3, dtype=torch.{n})")
-        same_meta(f"torch.{fn}(3, dtype=torch.{n}, requires_grad=True)")
+        seeded(f"torch.{fn}(3, dtype=torch.{n})")
+        seeded(f"torch.{fn}(20, dtype=torch.{n}, requires_grad=True)")
     else:
         same_error(f"torch.{fn}(3, dtype=torch.{n})")
 
@@ -438,9 +447,10 @@ def test_rand_randn_dtypes(fn, n):
 @pytest.mark.parametrize("default", FLOATS)
 def test_rand_randn_default_dtype(default):
     set_default(default)
-    same_meta("torch.rand(2)")
-    same_meta("torch.randn(2)")
-    same_meta("torch.normal(0., 1., (2,))")
+    seeded("torch.rand(2)")
+    seeded("torch.randn(2)")
+    seeded("torch.randn(17)")
+    seeded("torch.normal(0., 1., (2,))")
 
 
 def test_rand_range_and_randn_moments():
@@ -459,37 +469,49 @@ def test_rand_range_and_randn_moments():
      ("10, torch.Size([2, 3])", 0, 10), ("5, size=(2,)", 0, 5), ("2, 5, size=(2,)", 2, 5), ("0, 10, ()", 0, 10),
      ("5, (3,), dtype=torch.uint8", 0, 5), ("3, 10, (2, 2), dtype=torch.float32", 3, 10),
      ("0, 2, (10,), dtype=torch.bool", 0, 2), ("5, (0,)", 0, 5), ("high=7, size=(3,)", 0, 7),
-     ("low=1, high=3, size=(3,)", 1, 3)],
+     ("low=1, high=3, size=(3,)", 1, 3), ("0, 2**40, (6,)", 0, 2**40), ("-2**62, 2**62, (6,)", -2**62, 2**62)],
 )
 def test_randint(args, low, high):
     e, _ = same_meta(f"torch.randint({args})")
     v = e.to(ember.int64).numpy()
     assert ((v >= low) & (v < high)).all()
+    seeded(f"torch.randint({args})")
 
 
 def test_randint_covers_range_and_refusals():
     ember.manual_seed(1)
     v = ember.randint(-3, 4, (2000,)).numpy()
     assert set(v.tolist()) == set(range(-3, 4))
-    same_error("torch.randint(5, 5, (2,))", match_message=False)
+    same_error("torch.randint(5, 5, (2,))")
     same_error("torch.randint(5, (2,), requires_grad=True)", match_message=False)
+    same_error("torch.randint(-1, 5, (2,), dtype=torch.uint8)")
+    same_error("torch.randint(0, 300, (2,), dtype=torch.uint8)")
 
 
 @pytest.mark.parametrize("args", ["5", "0", "1", "10, dtype=torch.int32", "6, dtype=torch.float32",
-                                  "4, dtype=torch.float64, requires_grad=True"])
+                                  "4, dtype=torch.float64, requires_grad=True", "300", "2049, dtype=torch.float16"])
 def test_randperm(args):
     e, _ = same_meta(f"torch.randperm({args})")
     assert sorted(e.detach().numpy().tolist()) == list(range(e.numel()))
+    seeded(f"torch.randperm({args})")
+
+
+@pytest.mark.parametrize("args", ["-1", "2050, dtype=torch.float16", "129, dtype=torch.int8", "3, dtype=torch.bool"])
+def test_randperm_refusals(args):
+    same_error(f"torch.randperm({args})")
 
 
 @pytest.mark.parametrize(
     "args",
     ["0., 1., (3,)", "2., 3., size=(2, 4)", "torch.zeros(2, 3), 1.", "torch.zeros(2, 3)", "1., torch.ones(3)",
      "torch.zeros(2, 3), torch.ones(3)", "torch.zeros(3, dtype=torch.float64), 1.",
-     "2., 3., size=(2,), dtype=torch.float64", "2., 3., size=(2,), requires_grad=True", "torch.zeros(()), 1."],
+     "2., 3., size=(2,), dtype=torch.float64", "2., 3., size=(2,), requires_grad=True", "torch.zeros(()), 1.",
+     "2., 3., size=(5, 7)", "torch.arange(20.), 0.5", "1.5, torch.arange(20.) / 10",
+     "torch.zeros(4, 5), torch.ones(5)"],
 )
 def test_normal(args):
     same_meta(f"torch.normal({args})")
+    seeded(f"torch.normal({args})")
 
 
 def test_normal_statistics_and_refusals():
@@ -504,11 +526,12 @@ def test_normal_statistics_and_refusals():
 
 # -- seeds, generators, state ----------------------------------------------------------------------
 DRAWS = {
-    "rand": lambda g=None: ember.rand(5, generator=g),
-    "randn": lambda g=None: ember.randn(2, 3, generator=g),
-    "randint": lambda g=None: ember.randint(0, 100, (6,), generator=g),
-    "randperm": lambda g=None: ember.randperm(8, generator=g),
-    "normal": lambda g=None: ember.normal(0.0, 1.0, (4,), generator=g),
+    "rand": lambda T, g=None: T.rand(5, generator=g),
+    "randn": lambda T, g=None: T.randn(2, 3, generator=g),
+    "randn_blocks": lambda T, g=None: T.randn(21, generator=g),
+    "randint": lambda T, g=None: T.randint(0, 100, (6,), generator=g),
+    "randperm": lambda T, g=None: T.randperm(8, generator=g),
+    "normal": lambda T, g=None: T.normal(0.0, 1.0, (4,), generator=g),
 }
 
 
@@ -516,13 +539,15 @@ DRAWS = {
 def test_manual_seed_reproducible(draw):
     fn = DRAWS[draw]
     ember.manual_seed(1234)
-    a, b = fn(), fn()
+    a, b = fn(ember), fn(ember)
     ember.manual_seed(1234)
-    c, d = fn(), fn()
+    c, d = fn(ember), fn(ember)
     assert a.tolist() == c.tolist() and b.tolist() == d.tolist()
     assert a.tolist() != b.tolist()
+    torch.manual_seed(1234)
+    assert [a.tolist(), b.tolist()] == [fn(torch).tolist(), fn(torch).tolist()]  # torch's very numbers
     ember.manual_seed(4321)
-    assert fn().tolist() != a.tolist()
+    assert fn(ember).tolist() != a.tolist()
 
 
 def test_manual_seed_returns_generator_and_initial_seed():
@@ -534,6 +559,7 @@ def test_manual_seed_returns_generator_and_initial_seed():
         ember.manual_seed(s)
         torch.manual_seed(s)
         assert ember.initial_seed() == torch.initial_seed()
+        assert ember.rand(3).tolist() == torch.rand(3).tolist()
     same_error("torch.manual_seed(2**64)")
     same_error("torch.manual_seed(-(2**63) - 1)")
 
@@ -545,33 +571,40 @@ def test_generator_independent_of_global(draw):
     assert isinstance(g, ember.Generator) and g.initial_seed() == 99
     assert g.device == ember.device("cpu") and repr(g.device) == repr(torch.Generator().device)
     ember.manual_seed(5)
-    expected_global = [fn().tolist(), fn().tolist()]
+    expected_global = [fn(ember).tolist(), fn(ember).tolist()]
     ember.manual_seed(5)
-    first_global = fn().tolist()
-    from_g = fn(g).tolist()  # drawing from g leaves the global stream where it was
-    assert [first_global, fn().tolist()] == expected_global
+    first_global = fn(ember).tolist()
+    from_g = fn(ember, g).tolist()  # drawing from g leaves the global stream where it was
+    assert [first_global, fn(ember).tolist()] == expected_global
+    assert from_g == fn(torch, torch.Generator().manual_seed(99)).tolist()  # torch's numbers
     g2 = ember.Generator().manual_seed(99)
-    assert fn(g2).tolist() == from_g  # same seed, same draws
+    assert fn(ember, g2).tolist() == from_g  # same seed, same draws
     ember.manual_seed(99)
-    assert fn().tolist() == from_g  # the global generator seeded alike agrees
-    assert fn(g).tolist() != from_g  # g advanced
+    assert fn(ember).tolist() == from_g  # the global generator seeded alike agrees
+    assert fn(ember, g).tolist() != from_g  # g advanced
 
 
 def test_rng_state_round_trip():
     ember.manual_seed(11)
+    torch.manual_seed(11)
     state = ember.get_rng_state()
     assert isinstance(state, ember.Tensor)
     assert name(state.dtype) == name(torch.get_rng_state().dtype) == "uint8"
     assert state.dim() == torch.get_rng_state().dim() == 1
-    a = [ember.rand(3).tolist(), ember.randn(2).tolist(), ember.randint(0, 9, (4,)).tolist()]
+    assert state.numpy().tobytes() == torch.get_rng_state().numpy().tobytes()  # torch's bytes
+    a = [ember.rand(3).tolist(), ember.randn(1).tolist(), ember.randint(0, 9, (4,)).tolist()]
+    assert a == [torch.rand(3).tolist(), torch.randn(1).tolist(), torch.randint(0, 9, (4,)).tolist()]
+    assert ember.get_rng_state().numpy().tobytes() == torch.get_rng_state().numpy().tobytes()  # with the cached sample
     ember.set_rng_state(state)
-    b = [ember.rand(3).tolist(), ember.randn(2).tolist(), ember.randint(0, 9, (4,)).tolist()]
+    b = [ember.rand(3).tolist(), ember.randn(1).tolist(), ember.randint(0, 9, (4,)).tolist()]
     assert a == b
-    # a generator's state moves between generators
+    # a generator's state moves between generators, and between ember and torch
     g = ember.Generator().manual_seed(3)
     ember.rand(1, generator=g)
     h = ember.Generator().set_state(g.get_state())
-    assert ember.rand(4, generator=g).tolist() == ember.rand(4, generator=h).tolist()
+    t = torch.Generator().set_state(torch.from_numpy(g.get_state().numpy().copy()))
+    from_g = ember.rand(4, generator=g).tolist()
+    assert from_g == ember.rand(4, generator=h).tolist() == torch.rand(4, generator=t).tolist()
 
 
 def test_seed_reseeds():

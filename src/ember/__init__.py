@@ -4,7 +4,7 @@
 """
 from __future__ import annotations
 
-from ember import autograd, dtypes, return_types
+from ember import autograd, dtypes, linalg, nn, optim, return_types
 from ember._tensor_str import get_printoptions, printoptions, set_printoptions
 from ember.autograd import enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad, set_grad_enabled
 from ember.backend import device
@@ -22,11 +22,11 @@ __version__ = "0.1.0"
 dtype = dtypes.dtype
 
 __all__ = [
-    "Generator", "Size", "Tensor", "arange", "as_tensor", "autograd", "bool", "default_generator", "device", "double",
+    "Generator", "Size", "Tensor", "arange", "as_tensor", "autograd", "linalg", "bool", "default_generator", "device", "double",
     "dtype", "empty", "empty_like", "enable_grad", "eye", "float", "float16", "float32", "float64", "from_numpy",
     "full", "full_like", "get_default_dtype", "get_printoptions", "get_rng_state", "half", "inference_mode",
     "initial_seed", "int", "int8", "int16", "int32", "int64", "is_grad_enabled", "is_inference_mode_enabled",
-    "linspace", "logspace", "long", "manual_seed", "no_grad", "normal", "ones", "ones_like", "printoptions",
+    "linspace", "logspace", "long", "manual_seed", "nn", "no_grad", "optim", "normal", "ones", "ones_like", "printoptions",
     "promote_types", "rand", "randint", "randn", "randperm", "result_type", "return_types", "seed",
     "set_default_dtype", "set_grad_enabled", "set_printoptions", "set_rng_state", "short", "tensor", "uint8",
     "zeros", "zeros_like", "is_tensor", "numel", *_ops_all,

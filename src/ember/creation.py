@@ -9,10 +9,11 @@ from typing import Any, Sequence
 import numpy
 
 from ember import dtypes
+from ember import random as _random
 from ember.backend import device as _device
 from ember.backend import xp
 from ember.ops._shape import shape_arg
-from ember.random import Generator, rng
+from ember.random import Generator
 from ember.tensor import Tensor
 
 _dtype = dtypes.dtype
@@ -268,6 +269,7 @@ def eye(n: int, m: int | None = None, *, dtype: _dtype | None = None, device: An
 
 
 # -- random -------------------------------------------------------------------------------
+# The draws are torch's: same generator stream, same samplers (see ember.random).
 
 def _check_float_draw(kernel: str, d: _dtype) -> None:
     """torch's error for rand/randn of an integer or bool dtype."""
@@ -275,58 +277,88 @@ def _check_float_draw(kernel: str, d: _dtype) -> None:
         raise NotImplementedError(f'"{kernel}" not implemented for \'{d.scalar_name}\'')
 
 
+def _draw_shape(sizes: tuple[Any, ...], size: Any, device: Any) -> tuple[tuple[int, ...], int]:
+    if device is not None:
+        _device(device)
+    shape = _sizes(sizes, size)
+    return shape, math.prod(shape)
+
+
 def rand(*sizes: Any, generator: Generator | None = None, dtype: _dtype | None = None, device: Any = None,
          requires_grad: bool = False, out: Any = None, layout: Any = None, size: Any = None) -> Tensor:
-    """Uniform samples from [0, 1)."""
+    """Uniform samples from [0, 1): torch's values for the generator's state."""
     d = dtype or dtypes._default.value
     _check_float_draw("check_uniform_bounds", d)
-    data = rng(generator).random(_sizes(sizes, size), dtype=xp.float64 if d is dtypes.float64 else xp.float32)
-    return _finish(data.astype(d.numpy, copy=False), requires_grad, device)
+    shape, n = _draw_shape(sizes, size, device)
+    data = _random.uniform_values(_random.generator_or_default(generator), n, d.numpy, 0.0, 1.0)
+    return _finish(data.reshape(shape), requires_grad)
 
 
 def randn(*sizes: Any, generator: Generator | None = None, dtype: _dtype | None = None, device: Any = None,
           requires_grad: bool = False, out: Any = None, layout: Any = None, size: Any = None) -> Tensor:
-    """Standard normal samples."""
+    """Standard normal samples: torch's values for the generator's state."""
     d = dtype or dtypes._default.value
     _check_float_draw("normal_kernel_cpu", d)
-    data = rng(generator).standard_normal(_sizes(sizes, size), dtype=xp.float64 if d is dtypes.float64 else xp.float32)
-    return _finish(data.astype(d.numpy, copy=False), requires_grad, device)
+    shape, n = _draw_shape(sizes, size, device)
+    data = _random.normal_values(_random.generator_or_default(generator), n, d.numpy)
+    return _finish(data.reshape(shape), requires_grad)
 
 
 def randint(low: int = 0, high: Any = None, size: Any = None, *, generator: Generator | None = None,
             dtype: _dtype | None = None, device: Any = None, requires_grad: bool = False, out: Any = None,
             layout: Any = None) -> Tensor:
-    """Integers uniform in [low, high); ``randint(high, size)`` takes low = 0."""
+    """Integers uniform in [low, high); ``randint(high, size)`` takes low = 0 (torch's ``random_(low, high)``)."""
     if size is None:
         low, high, size = 0, low, high
     elif high is None:  # randint(high, size=...)
         low, high = 0, low
-    if low >= high:
-        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
-    data = rng(generator).integers(low, high, shape_arg((size,)), dtype=xp.int64)
-    return _finish(data.astype((dtype or dtypes.int64).numpy, copy=False), requires_grad, device)
+    d = dtype or dtypes.int64
+    shape, n = _draw_shape((), size, device)
+    if requires_grad and not d.is_floating_point:
+        raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
+    base, span = _random.random_bounds(d, int(low), int(high))
+    data = _random.random_values(_random.generator_or_default(generator), n, d.numpy, base, span)
+    return _finish(data.reshape(shape), requires_grad)
 
 
 def randperm(n: int, *, generator: Generator | None = None, dtype: _dtype | None = None, device: Any = None,
              requires_grad: bool = False, out: Any = None, layout: Any = None) -> Tensor:
-    """A random permutation of 0..n-1."""
-    data = rng(generator).permutation(n).astype((dtype or dtypes.int64).numpy)
-    return _finish(data, requires_grad, device)
+    """A random permutation of 0..n-1: torch's Fisher-Yates swaps for the generator's state."""
+    d = dtype or dtypes.int64
+    if device is not None:
+        _device(device)
+    n = int(n)
+    if n < 0:
+        raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
+    if d.name == "bool":
+        raise NotImplementedError('"randperm" not implemented for \'Bool\'')
+    if d.name in ("uint8", "int8", "int16", "int32") and n - 1 > int(xp.iinfo(d.numpy).max):
+        raise RuntimeError(f"value cannot be converted to type {d.name}_t without overflow")
+    digits = {"float16": 11, "float32": 24, "float64": 53}.get(d.name)
+    if digits is not None and n > (1 << digits) + 1:
+        limit = "2049" if digits == 11 else f"2^{digits}+1"
+        raise RuntimeError(f"n cannot be greater than {limit} for {d.scalar_name} type.")
+    if requires_grad and not d.is_floating_point:
+        raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
+    data = _random.randperm_values(_random.generator_or_default(generator), n)
+    return _finish(data.astype(d.numpy), requires_grad)
 
 
 def normal(mean: Any, std: Any = 1.0, size: Any = None, *, generator: Generator | None = None,
            out: Any = None, dtype: _dtype | None = None, device: Any = None, requires_grad: bool = False) -> Tensor:
-    """Normal samples with the given mean and std (numbers or tensors, which broadcast)."""
-    m = mean._data if isinstance(mean, Tensor) else mean
-    s = std._data if isinstance(std, Tensor) else std
+    """Normal samples with the given mean and std (numbers, or tensors that broadcast): torch's values."""
+    if isinstance(mean, Tensor) or isinstance(std, Tensor):
+        from ember.ops.sampling import normal_tensors  # noqa: PLC0415 - ember.ops imports this module
+
+        return normal_tensors(mean, std, generator=generator)
     if size is None:
-        shape = xp.broadcast_shapes(xp.shape(m), xp.shape(s))
-    else:
-        shape = shape_arg((size,))
-    d = dtype or next((t.dtype for t in (mean, std) if isinstance(t, Tensor)), dtypes._default.value)
-    if not isinstance(s, numpy.ndarray) and s < 0:
-        raise RuntimeError(f"normal expects std >= 0.0, but found std {s:g}")
-    if isinstance(s, numpy.ndarray) and (s < 0).any():
-        raise RuntimeError("normal expects all elements of std >= 0.0")
-    data = m + s * rng(generator).standard_normal(shape)
-    return _finish(xp.asarray(data).astype(d.numpy), requires_grad, device)
+        raise TypeError("normal() received an invalid combination of arguments: a size is needed when mean and "
+                        "std are numbers")
+    d = dtype or dtypes._default.value
+    mean, std = float(mean), float(std)
+    if not std >= 0.0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {_random.cpp_double(std)}")
+    _check_float_draw("normal_kernel_cpu", d)
+    shape, n = _draw_shape((), size, device)
+    data = _random.normal_values(_random.generator_or_default(generator), n, d.numpy, mean, std)
+    return _finish(data.reshape(shape), requires_grad)

@@ -27,3 +27,17 @@ def _make(name: str, *fields: str) -> type[_ReturnType]:
 
 max = _make("max", "values", "indices")  # noqa: A001
 min = _make("min", "values", "indices")  # noqa: A001
+sort = _make("sort", "values", "indices")
+topk = _make("topk", "values", "indices")
+kthvalue = _make("kthvalue", "values", "indices")
+median = _make("median", "values", "indices")
+nanmedian = _make("nanmedian", "values", "indices")
+mode = _make("mode", "values", "indices")
+cummax = _make("cummax", "values", "indices")
+cummin = _make("cummin", "values", "indices")
+aminmax = _make("aminmax", "min", "max")
+slogdet = _make("slogdet", "sign", "logabsdet")
+linalg_slogdet = _make("linalg_slogdet", "sign", "logabsdet")
+linalg_eigh = _make("linalg_eigh", "eigenvalues", "eigenvectors")
+linalg_qr = _make("linalg_qr", "Q", "R")
+linalg_svd = _make("linalg_svd", "U", "S", "Vh")

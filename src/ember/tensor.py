@@ -142,7 +142,7 @@ class Tensor:
     def __iter__(self) -> Iterator[Tensor]:
         if not self._data.ndim:
             raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(len(self._data)))
+        return iter(self.unbind(0))  # one UnbindBackward0 node for all rows, as torch
 
     def __hash__(self) -> int:
         return id(self)
@@ -183,6 +183,11 @@ class Tensor:
     @property
     def _version(self) -> int:
         return self._vc[0]
+
+    @property
+    def output_nr(self) -> int:
+        """Which output of its grad_fn this tensor is."""
+        return self._output_nr
 
     @property
     def is_leaf(self) -> bool:

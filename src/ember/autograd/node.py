@@ -117,7 +117,9 @@ class Node:
                     data, source = tensor._data, None if fn is None else (tensor._output_nr, type(fn).__name__)
                 what = f"[ember.{from_numpy_dtype(data.dtype).scalar_name}Tensor {list(data.shape)}]"
                 if source is not None:
-                    what += f", which is output {source[0]} of {source[1].rsplit('Backward', 1)[0]},"
+                    name = source[1]  # torch's short name: ExpBackward0 -> Exp, EluBackward1 -> Elu1
+                    name = name[: -len("Backward0")] if name.endswith("Backward0") else name.replace("Backward", "")
+                    what += f", which is output {source[0]} of {name},"
                 raise RuntimeError(
                     "one of the variables needed for gradient computation has been modified by an inplace "
                     f"operation: {what} is at version {counter[0]}; expected version {expected} instead. Hint: "

@@ -6,15 +6,46 @@ from typing import Any
 from ember import dtypes
 from ember.autograd import node as _node
 from ember.backend import xp
-from ember.ops import elementwise, indexing, inplace, linalg, movement, reduction, views
+from ember.ops import activation, elementwise, indexing, inplace, linalg, movement, nn_ops, reduction, views
 from ember.ops._shape import sum_to
+from ember.ops.activation import celu, hardshrink, selu, threshold
 from ember.ops.elementwise import *  # noqa: F403
-from ember.ops.indexing import gather, getitem
+from ember.ops import elementwise_binary, elementwise_math
+from ember.ops.elementwise_binary import *  # noqa: F403
+from ember.ops.elementwise_logic import *  # noqa: F403
+from ember.ops.elementwise_math import *  # noqa: F403
+from ember.ops.elementwise_ternary import *  # noqa: F403
+from ember.ops import index_ops, layout, rearrange, scatter_gather
+from ember.ops.index_ops import *  # noqa: F403
+from ember.ops.indexing import *  # noqa: F403
+from ember.ops.indexing import getitem
+from ember.ops.joining import *  # noqa: F403
+from ember.ops.layout import as_strided
+from ember.ops.rearrange import *  # noqa: F403
+from ember.ops.scatter_gather import *  # noqa: F403
+from ember.ops.searching import *  # noqa: F403
 from ember.ops.inplace import *  # noqa: F403
-from ember.ops.linalg import bmm, dot, matmul, mm, mv
-from ember.ops.movement import (clone, contiguous, expand, expand_as, flatten, permute, reshape, squeeze,
-                                sum_to_size, swapaxes, swapdims, t, to, transpose, type_as, unsqueeze, view)
-from ember.ops.reduction import amax, amin, max, mean, min, sum  # noqa: A004
+from ember.ops import decompositions, diagonals, linalg_norms
+from ember.ops.contractions import einsum, kron, tensordot
+from ember.ops.decompositions import det, inverse, logdet, slogdet
+from ember.ops.diagonals import diag, diag_embed, diagonal, trace, tril, triu
+from ember.ops.linalg import addbmm, addmm, addmv, addr, baddbmm, bmm, dot, ger, matmul, mm, mv, outer, vdot
+from ember.ops.linalg_norms import cdist, cross
+from ember.ops.spectral import pinverse
+from ember.ops.nn_ops import cosine_similarity, pairwise_distance
+from ember.ops.softmaxes import log_softmax, softmax
+from ember.ops.movement import (adjoint, broadcast_to, clone, contiguous, expand, expand_as, flatten, moveaxis, movedim,
+                                permute, reshape, squeeze, sum_to_size, swapaxes, swapdims, t, to, transpose, type_as,
+                                unflatten, unsqueeze, view)
+from ember.ops import cumulative, minmax, norms, sorting
+from ember.ops.cumulative import cummax, cummin, cumprod, cumsum
+from ember.ops.minmax import amax, amin, aminmax, argmax, argmin, max, min  # noqa: A004
+from ember.ops.norms import norm
+from ember.ops.reduction import (all, any, count_nonzero, logsumexp, mean, prod, std, std_mean, sum,  # noqa: A004
+                                 var, var_mean)
+from ember.ops.sorting import argsort, kthvalue, median, mode, msort, nanmedian, sort, topk, unique
+from ember.ops import sampling
+from ember.ops.sampling import bernoulli
 from ember.ops.registry import OPS, F_array
 from ember.tensor import Tensor
 
@@ -26,9 +57,18 @@ class F_tensor:
     exp, log, sin, cos, sign, where, matmul = (elementwise.exp, elementwise.log, elementwise.sin, elementwise.cos,
                                                 elementwise.sign, elementwise.where, linalg.matmul)
     reshape, expand, transpose, permute = movement.reshape, movement.expand, movement.transpose, movement.permute
-    unsqueeze, squeeze, sum, gather = movement.unsqueeze, movement.squeeze, reduction.sum, indexing.gather
+    unsqueeze, squeeze, sum, gather = movement.unsqueeze, movement.squeeze, reduction.sum, scatter_gather.gather
     scatter_zeros, index_zeros, getitem = indexing.scatter_zeros, indexing.index_zeros, indexing.getitem
     strided_gather, strided_scatter = views.strided_gather, views.strided_scatter
+    flip, roll = rearrange.flip, rearrange.roll
+    tanh, sigmoid, erf = elementwise.tanh, elementwise.sigmoid, activation._erf
+    cumsum, cumprod = cumulative.scan_sum, cumulative.cumprod
+    tril, triu, diag_embed, diagonal = diagonals.tril, diagonals.triu, diagonals.diag_embed, diagonals.diagonal
+    diagonal_backward, linalg_cross = diagonals.diagonal_backward, linalg_norms.linalg_cross
+    linalg_inv, linalg_solve = decompositions.inv, decompositions.solve
+    sinh, cosh, digamma, polygamma = (elementwise_math.sinh, elementwise_math.cosh, elementwise_math.digamma,
+                                      elementwise_math.polygamma)
+    xlogy, div = elementwise_binary.xlogy, elementwise.div
 
     @staticmethod
     def conform(grad: Tensor, meta: tuple[tuple[int, ...], Any]) -> Tensor:
@@ -52,6 +92,17 @@ class F_tensor:
 F_array.permute = staticmethod(lambda a, dims: a.transpose(dims))  # type: ignore[attr-defined]
 F_array.getitem = staticmethod(lambda a, index: a[index])  # type: ignore[attr-defined]
 F_array.sum_to = staticmethod(sum_to)  # type: ignore[attr-defined]
+F_array.flip = staticmethod(lambda a, dims: xp.flip(a, dims))  # type: ignore[attr-defined]
+F_array.roll = staticmethod(lambda a, shifts, dims: xp.roll(a, shifts, dims))  # type: ignore[attr-defined]
+F_array.erf = staticmethod(activation.erf_array)  # type: ignore[attr-defined]
+# the linalg family's rule helpers (the diagonal kernels live beside their ops in ember.ops.diagonals)
+F_array.diagonal = staticmethod(diagonals.diagonal_array)  # type: ignore[attr-defined]
+F_array.diagonal_backward = staticmethod(diagonals.diagonal_backward_array)  # type: ignore[attr-defined]
+F_array.diag_embed = staticmethod(diagonals.diag_embed_array)  # type: ignore[attr-defined]
+F_array.tril, F_array.triu = staticmethod(xp.tril), staticmethod(xp.triu)  # type: ignore[attr-defined]
+F_array.linalg_inv = staticmethod(xp.linalg.inv)  # type: ignore[attr-defined]
+F_array.linalg_solve = staticmethod(xp.linalg.solve)  # type: ignore[attr-defined]
+F_array.linalg_cross = staticmethod(lambda a, b, *, dim=-1: xp.cross(a, b, axis=dim))  # type: ignore[attr-defined]
 _node.bind(Tensor, xp.ndarray, F_array, F_tensor)
 
 
@@ -66,7 +117,14 @@ def _bind_methods() -> None:
         "__eq__": E.eq, "__ne__": E.ne, "__lt__": E.lt, "__le__": E.le, "__gt__": E.gt, "__ge__": E.ge,
         "__and__": E.bitwise_and, "__or__": E.bitwise_or, "__xor__": E.bitwise_xor, "__invert__": E.bitwise_not,
         "__rand__": E.bitwise_and, "__ror__": E.bitwise_or, "__rxor__": E.bitwise_xor,
-        "__getitem__": indexing.getitem,
+        "__getitem__": indexing.getitem, "__setitem__": indexing.setitem,
+        "H": property(movement._H), "mH": property(movement._mH), "stride": layout.stride,
+        "is_contiguous": layout.is_contiguous, "storage_offset": layout.storage_offset,
+        "data_ptr": layout.data_ptr, "unfold": movement.unfold, "repeat": rearrange.repeat,
+        "index_put_": indexing.index_put_, "index_add_": index_ops.index_add_, "index_copy_": index_ops.index_copy_,
+        "index_fill_": index_ops.index_fill_, "masked_scatter_": index_ops.masked_scatter_,
+        "scatter_": scatter_gather.scatter_, "scatter_add_": scatter_gather.scatter_add_,
+        "scatter_reduce_": scatter_gather.scatter_reduce_,
         "__iadd__": inplace.add_, "__isub__": inplace.sub_, "__imul__": inplace.mul_, "__itruediv__": inplace.div_,
         "float": movement.float_, "double": movement.double, "half": movement.half, "long": movement.long,
         "int": movement.int_, "bool": movement.bool_, "short": movement.short, "char": movement.char,
@@ -77,16 +135,33 @@ def _bind_methods() -> None:
         "relu_": inplace._inplace(E.relu, "relu_"), "sigmoid_": inplace._inplace(E.sigmoid, "sigmoid_"),
         "tanh_": inplace._inplace(E.tanh, "tanh_"), "clip_": inplace.clamp_,
         "clamp_min": E.clamp_min, "clamp_max": E.clamp_max,
+        "cumsum_": inplace._inplace(cumulative.cumsum, "cumsum_"),
+        "cumprod_": inplace._inplace(cumulative.cumprod, "cumprod_"),
+        **{f"{n}_": inplace._inplace(getattr(linalg, n), f"{n}_")
+           for n in ("addmm", "addmv", "addbmm", "baddbmm", "addr")},
+        "tril_": inplace._inplace(diagonals.tril, "tril_"), "triu_": inplace._inplace(diagonals.triu, "triu_"),
     }
     plain = ("neg abs exp log sqrt sin cos tanh sigmoid relu sign reciprocal add sub mul div pow rsub clamp clip "
              "eq ne lt le gt ge maximum minimum logical_not bitwise_not bitwise_and bitwise_or bitwise_xor "
              "greater greater_equal less less_equal not_equal multiply divide subtract true_divide where "
              "sum mean max min amax amin matmul mm mv dot bmm view reshape flatten transpose swapaxes swapdims t "
              "permute unsqueeze squeeze expand expand_as sum_to_size clone contiguous to type_as gather "
-             "add_ sub_ mul_ div_ pow_ zero_ fill_ copy_ clamp_ subtract_ multiply_ divide_")
+             "unflatten movedim moveaxis adjoint broadcast_to narrow split chunk unbind tensor_split hsplit vsplit "
+             "dsplit flip fliplr flipud roll rot90 tile repeat_interleave diff index_select index_add index_copy "
+             "index_fill index_put take take_along_dim masked_select masked_scatter scatter scatter_add "
+             "scatter_reduce nonzero argwhere bincount as_strided "
+             "add_ sub_ mul_ div_ pow_ zero_ fill_ copy_ clamp_ subtract_ multiply_ divide_ "
+             "softmax log_softmax hardshrink "
+             "prod var std logsumexp count_nonzero all any aminmax argmax argmin norm cumsum cumprod cummax cummin "
+             "sort argsort msort topk kthvalue median nanmedian mode unique "
+             "vdot outer ger addmm addmv addbmm baddbmm addr kron trace diag diagonal diag_embed tril triu cross det "
+             "inverse slogdet logdet pinverse")
     namespace = globals()
     for name in plain.split():
         methods[name] = namespace[name] if name in namespace else getattr(E, name)
+    methods.update(elementwise_math.tensor_methods())
+    methods.update({n: getattr(sampling, n) for n in ("normal_", "uniform_", "random_", "bernoulli_", "bernoulli",
+                                                    "exponential_")})
     methods["where"] = lambda self, condition, other: E.where(condition, self, other)
     methods["view_as"] = lambda self, other: movement.view(self, other._data.shape)
     methods["reshape_as"] = lambda self, other: movement.reshape(self, other._data.shape)
@@ -98,4 +173,5 @@ _bind_methods()
 negative, absolute = elementwise.neg, elementwise.abs
 # the public functions: ember.add, ember.matmul ... (in-place ops are methods only)
 __all__ = sorted(n for n in OPS if n in globals() and not n.endswith("_") and n != "getitem") + [
-    "negative", "absolute", "clamp_min", "clamp_max", "true_divide", "clip", "swapaxes", "swapdims"]
+    "negative", "absolute", "clamp_min", "clamp_max", "true_divide", "clip", "swapaxes", "swapdims", "ger", "inverse",
+    "det", "moveaxis", "concat", "concatenate"]

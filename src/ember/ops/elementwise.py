@@ -11,9 +11,10 @@ from typing import Any
 
 from ember import dtypes
 from ember.autograd.grad_mode import state as grad_state
-from ember.ops._shape import broadcast_error
-from ember.ops.registry import attach, binary, node_class, operands, register, unary
 from ember.backend import xp
+from ember.ops._shape import broadcast_error
+from ember.ops.elementwise_ternary import clamp_tensors, not_implemented
+from ember.ops.registry import attach, binary, node_class, operands, register, unary
 from ember.tensor import Tensor
 
 __all__ = [
@@ -60,7 +61,8 @@ def _sign(x: Any) -> Any:
 
 
 sign = unary("sign", "SignBackward0", _sign, lambda F, grad: grad * 0, int_to_float=False)
-reciprocal = unary("reciprocal", "ReciprocalBackward0", lambda x: 1 / x, lambda F, grad, result: -grad * (result * result))
+reciprocal = unary("reciprocal", "ReciprocalBackward0", lambda x: 1 / x,
+                   lambda F, grad, result: -grad * (result * result))
 def _relu(x: Any) -> Any:
     if x.dtype.kind == "b":
         raise RuntimeError("Boolean inputs not supported for relu")
@@ -253,7 +255,8 @@ def where(condition: Tensor, input: Any, other: Any) -> Tensor:
     """Pick ``input`` where ``condition`` holds, else ``other`` (both broadcast)."""
     cond = condition._data if isinstance(condition, Tensor) else xp.asarray(condition)
     if cond.dtype != xp.bool_:
-        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype {dtypes.from_numpy_dtype(cond.dtype).name.capitalize()}")
+        raise RuntimeError("where expected condition to be a boolean tensor, but got a tensor with dtype "
+                           f"{dtypes.from_numpy_dtype(cond.dtype).scalar_name}")
     x, y = operands(input, other) if isinstance(input, Tensor) or isinstance(other, Tensor) else (
         xp.asarray(input, dtypes._default.value.numpy), xp.asarray(other, dtypes._default.value.numpy))
     try:
@@ -287,9 +290,11 @@ def _in_range(x: Any, low: Any, high: Any) -> Any:
 
 
 def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
-    """Limit values to ``[min, max]`` (either bound may be None)."""
+    """Limit values to ``[min, max]`` (either bound may be None; both numbers, or both tensors)."""
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        return clamp_tensors(input, min, max)
     x = input._data
     if x.dtype.kind != "f" and (isinstance(min, float) or isinstance(max, float)):
         x = x.astype(dtypes._default.value.numpy)
@@ -308,6 +313,8 @@ _ClampMax = node_class("ClampMaxBackward0", lambda F, grad, x, max: F.where(x <=
 
 
 def clamp_min(input: Tensor, min: Any) -> Tensor:  # noqa: A002
+    if isinstance(min, Tensor):
+        return clamp_tensors(input, min, None, "clamp_min")
     out = clamp(input.detach(), min=min)
     if input._requires_grad and grad_state.enabled:
         attach(out, _ClampMin, (input,), {"x": input, "min": min})
@@ -315,6 +322,8 @@ def clamp_min(input: Tensor, min: Any) -> Tensor:  # noqa: A002
 
 
 def clamp_max(input: Tensor, max: Any) -> Tensor:  # noqa: A002
+    if isinstance(max, Tensor):
+        return clamp_tensors(input, None, max, "clamp_max")
     out = clamp(input.detach(), max=max)
     if input._requires_grad and grad_state.enabled:
         attach(out, _ClampMax, (input,), {"x": input, "max": max})
@@ -340,9 +349,21 @@ lt = _no_grad_binary("lt", xp.less)
 le = _no_grad_binary("le", xp.less_equal)
 gt = _no_grad_binary("gt", xp.greater)
 ge = _no_grad_binary("ge", xp.greater_equal)
-bitwise_and = _no_grad_binary("bitwise_and", xp.bitwise_and)
-bitwise_or = _no_grad_binary("bitwise_or", xp.bitwise_or)
-bitwise_xor = _no_grad_binary("bitwise_xor", xp.bitwise_xor)
+
+
+def _integers_only(name: str, forward: Any) -> Any:
+    def checked(x: Any, y: Any) -> Any:
+        result_type = xp.result_type(x, y)
+        if result_type.kind == "f":
+            raise not_implemented(result_type, f"{name}_cpu")
+        return forward(x, y)
+
+    return checked
+
+
+bitwise_and = _no_grad_binary("bitwise_and", _integers_only("bitwise_and", xp.bitwise_and))
+bitwise_or = _no_grad_binary("bitwise_or", _integers_only("bitwise_or", xp.bitwise_or))
+bitwise_xor = _no_grad_binary("bitwise_xor", _integers_only("bitwise_xor", xp.bitwise_xor))
 greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
 
 
@@ -352,7 +373,7 @@ def logical_not(input: Tensor) -> Tensor:
 
 def bitwise_not(input: Tensor) -> Tensor:
     if input._data.dtype.kind == "f":
-        raise RuntimeError('"bitwise_not_cpu" not implemented for \'Float\'')
+        raise not_implemented(input._data.dtype, "bitwise_not_cpu")
     return Tensor._make(xp.invert(input._data))
 
 

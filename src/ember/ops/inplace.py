@@ -26,8 +26,8 @@ def _check_leaf(self: Tensor, other_requires_grad: bool = False) -> bool:
     views.check_writable(self)
     if not grad_state.enabled:
         return False
-    if self._requires_grad and self._grad_fn is None and self._base is None:
-        raise RuntimeError(_LEAF_MESSAGE)
+    if self._requires_grad and self._grad_fn is None:  # a leaf (a view made a leaf by requires_grad_ too)
+        raise RuntimeError(_LEAF_MESSAGE if self._base is None else views.VIEW_OF_LEAF_MESSAGE)
     return self.requires_grad or other_requires_grad
 
 
@@ -77,12 +77,20 @@ def _inplace(op: Callable[..., Tensor], name: str) -> Callable[..., Tensor]:
                 grad_state.enabled = prev
         stand_in = _stand_in(self)
         out = op(stand_in, *args, **kwargs)
-        if any(v is stand_in for v in out._grad_fn._ctx.values()):
+        fn = out._grad_fn
+        if fn is None:  # the op records nothing (a comparison, a logical op)
+            return _write(self, out)
+        if any(v is stand_in for v in fn._ctx.values()):
             # the node saved `self` for its rules: keep the values from before the write
             stand_in._data, stand_in._vc = self._data.copy(), [0]
-            out._grad_fn._versions = tuple((t, t._vc, t._vc[0]) if t is stand_in else (t, c, v)
-                                           for t, c, v in out._grad_fn._versions)
-        return _write(self, out)
+            fn._versions = tuple((t, t._vc, t._vc[0]) if t is stand_in else (t, c, v) for t, c, v in fn._versions)
+        _write(self, out)
+        if "result" in fn._ctx:
+            # the saved result is now `self`'s value: watch `self`'s counter from here on
+            fn._ctx["result"] = self._data
+            fn._versions = tuple((self._data, self._vc, self._vc[0]) if c is out._vc else (t, c, v)
+                                 for t, c, v in fn._versions)
+        return self
 
     method.__name__ = method.__qualname__ = name
     return register(method)

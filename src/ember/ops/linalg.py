@@ -1,12 +1,15 @@
-"""Matrix products: matmul in all its cases, and the torch names for each (mm, mv, dot, bmm)."""
+"""Matrix products: matmul in all its cases, the torch names for each (mm, mv, dot, bmm), vdot and
+outer, and the fused ``beta * input + alpha * product`` ops (addmm, addmv, addbmm, baddbmm, addr)."""
 from __future__ import annotations
 
 import math
 from typing import Any
 
+from ember import dtypes
 from ember.autograd.grad_mode import state as grad_state
 from ember.backend import xp
-from ember.ops._shape import broadcast_error
+from ember.ops import elementwise, movement
+from ember.ops._shape import broadcast_error, wrap_dim
 from ember.ops.registry import attach, node_class, register
 from ember.tensor import Tensor
 
@@ -52,15 +55,20 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
     """Matrix product with NumPy's (and torch's) rules for 1-d and batched operands."""
     a, b = input._data, other._data
     if a.dtype != b.dtype:
-        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {_cname(a.dtype)} != {_cname(b.dtype)}")
+        raise RuntimeError(
+            f"expected m1 and m2 to have the same dtype, but got: {_cname(a.dtype)} != {_cname(b.dtype)}")
     if a.ndim == 0 or b.ndim == 0:
         raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are {a.ndim}D and {b.ndim}D")
     try:
         data = xp.matmul(a, b)
     except ValueError:
         raise _matmul_error(input, other) from None
+    if a.dtype.kind == "b":
+        raise NotImplementedError(f"\"{_bool_kernel(input, other)}\" not implemented for 'Bool'")
     name = _node_name(a.ndim, b.ndim)
-    if a.ndim == 2 and b.ndim >= 3 and input._requires_grad:
+    # torch squeezes a first operand's batch of 1 that requires grad (3-d @ 3-d), making it 2-d @ 3-d
+    squeezed = a.ndim == 3 == b.ndim and a.shape[0] == 1 != b.shape[0]
+    if (a.ndim == 2 or squeezed) and b.ndim >= 3 and input._requires_grad:
         # torch folds this case into (b^T @ a^T)^T and ends with .contiguous(): a copy unless already contiguous
         name = "TransposeBackward0" if 1 in data.shape[-2:] or not data.size else "CloneBackward0"
     return _record(Tensor._make(data), input, other, _NODES[name])
@@ -68,7 +76,8 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
 
 def _record(out: Tensor, input: Tensor, other: Tensor, cls: Any) -> Tensor:
     if grad_state.enabled and (input._requires_grad or other._requires_grad):
-        attach(out, cls, (input, other), {"a": input, "b": other, "a_ndim": input._data.ndim, "b_ndim": other._data.ndim})
+        attach(out, cls, (input, other),
+               {"a": input, "b": other, "a_ndim": input._data.ndim, "b_ndim": other._data.ndim})
     return out
 
 
@@ -89,9 +98,7 @@ def mv(input: Tensor, vec: Tensor) -> Tensor:
 
 
 def dot(input: Tensor, tensor: Tensor) -> Tensor:
-    a, b = input._data, tensor._data
-    if a.ndim != 1 or b.ndim != 1:
-        raise RuntimeError(f"1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors")
+    _check_vectors(input, tensor)
     return matmul(input, tensor)
 
 
@@ -106,13 +113,26 @@ def bmm(input: Tensor, mat2: Tensor) -> Tensor:
             f"Expected size for first two dimensions of batch2 tensor to be: [{a.shape[0]}, {a.shape[2]}] "
             f"but got: [{b.shape[0]}, {b.shape[1]}]."
         )
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"expected scalar type {_sname(a)} but found {_sname(b)}")
+    if a.dtype.kind == "b":
+        raise NotImplementedError("\"bmm\" not implemented for 'Bool'")
     data = xp.matmul(a, b)
     return _record(Tensor._make(data), input, mat2, _NODES["BmmBackward0"])
 
 
+def _bool_kernel(input: Tensor, other: Tensor) -> str:
+    """The kernel torch's matmul reaches (and names in its error for bool tensors)."""
+    na, nb = input._data.ndim, other._data.ndim
+    if na == nb == 1:
+        return "dot"
+    if (na <= 2 and nb <= 2) or _folds(input, other):  # one matrix product: by a vector, or a matrix
+        return "addmv_impl_cpu" if min(na, nb) == 1 and (na, nb) != (1, 2) else "addmm_impl_cpu_"
+    return "bmm"
+
+
 def _cname(d: Any) -> str:
-    return {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
-            "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char", "bool": "bool"}[d.name]
+    return dtypes.from_numpy_dtype(d).cpp_name
 
 
 def _matmul_error(input: Tensor, other: Tensor) -> RuntimeError:
@@ -169,5 +189,201 @@ def _folds(input: Tensor, other: Tensor) -> bool:
     shape, strides = big.shape, big.strides
     return all(strides[i] == strides[i + 1] * shape[i + 1] for i in range(big.ndim - 2))
 
-for _op in (matmul, mm, mv, dot, bmm):
+def _check_vectors(input: Tensor, other: Tensor) -> None:
+    """dot's and vdot's checks: two 1-d tensors of one dtype and one length."""
+    a, b = input._data, other._data
+    if a.ndim != 1 or b.ndim != 1:
+        raise RuntimeError(f"1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors")
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"dot : expected both vectors to have same dtype, but found {_sname(a)} and {_sname(b)}")
+    if a.shape != b.shape:
+        raise RuntimeError(
+            f"inconsistent tensor size, expected tensor [{a.shape[0]}] and src [{b.shape[0]}] to have the same number "
+            f"of elements, but got {a.shape[0]} and {b.shape[0]} elements respectively"
+        )
+    if a.dtype.kind == "b":
+        raise NotImplementedError("\"dot\" not implemented for 'Bool'")
+
+
+def _sname(a: Any) -> str:
+    return dtypes.from_numpy_dtype(a.dtype).scalar_name
+
+
+# -- vdot, outer ---------------------------------------------------------------------------------
+_Vdot = node_class("VdotBackward0", lambda F, grad, b: grad * b, lambda F, grad, a: grad * a)
+
+
+def vdot(input: Tensor, other: Tensor) -> Tensor:
+    """The dot product of two vectors (the first conjugated, which changes nothing for real tensors)."""
+    _check_vectors(input, other)
+    out = Tensor._make(xp.dot(input._data, other._data))
+    if grad_state.enabled and (input._requires_grad or other._requires_grad):
+        attach(out, _Vdot, (input, other), {"a": input, "b": other})
+    return out
+
+
+def outer(input: Tensor, vec2: Tensor) -> Tensor:
+    """``input[:, None] * vec2``, with the dtypes promoted (torch records the same two nodes)."""
+    for name, v in (("self", input), ("vec2", vec2)):
+        if v._data.ndim != 1:
+            raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {v._data.ndim}-D")
+    return elementwise.mul(movement.reshape(input, (input._data.shape[0], 1)), vec2)
+
+
+ger = outer
+
+
+# -- beta * input + alpha * product --------------------------------------------------------------
+def _scaled(grad: Any, s: Any) -> Any:
+    return grad if s == 1 else grad * s
+
+
+_Addmm = node_class(
+    "AddmmBackward0",
+    lambda F, grad, beta: _scaled(grad, beta),
+    lambda F, grad, b, alpha: _scaled(F.matmul(grad, F.transpose(b, -1, -2)), alpha),
+    lambda F, grad, a, alpha: _scaled(F.matmul(F.transpose(a, -1, -2), grad), alpha))
+_Baddbmm = node_class("BaddbmmBackward0", *_Addmm._vjps)
+_Addbmm = node_class("AddbmmBackward0", *_Addmm._vjps)  # grad @ b^T broadcasts over the batch: the engine sums it
+_Addmv = node_class(
+    "AddmvBackward0",
+    lambda F, grad, beta: _scaled(grad, beta),
+    lambda F, grad, b, alpha: _scaled(F.unsqueeze(grad, -1) * b, alpha),
+    lambda F, grad, a, alpha: _scaled(F.matmul(F.transpose(a, -1, -2), grad), alpha))
+_Addr = node_class(
+    "AddrBackward0",
+    lambda F, grad, beta: _scaled(grad, beta),
+    lambda F, grad, b, alpha: _scaled(F.matmul(grad, b), alpha),
+    lambda F, grad, a, alpha: _scaled(F.matmul(a, grad), alpha))
+
+
+def _fused(cls: Any, input: Tensor, a: Tensor, b: Tensor, product: Any, beta: Any, alpha: Any) -> Tensor:
+    """``beta * input + alpha * product``; ``beta == 0`` ignores ``input`` (its NaNs too), as torch does."""
+    x = input._data
+    kind = product.dtype.kind
+    if kind == "b":
+        out = product if alpha else xp.zeros_like(product)
+        data = out | x if beta else out
+    else:
+        if kind != "f":  # torch truncates float scalars for integer tensors
+            beta, alpha = int(beta), int(alpha)
+        out = product if alpha == 1 else product * alpha
+        data = out if beta == 0 else (x if beta == 1 else x * beta) + out
+    result = Tensor._make(xp.ascontiguousarray(xp.broadcast_to(data, product.shape)))
+    if grad_state.enabled and (input._requires_grad or a._requires_grad or b._requires_grad):
+        attach(result, cls, (input, a, b), {"a": a, "b": b, "beta": beta, "alpha": alpha})
+    return result
+
+
+def _check_expand(x: Any, target: tuple[int, ...]) -> None:
+    """torch's error for an ``input`` that does not broadcast to the product's shape."""
+    if x.shape != target:
+        movement.expand(Tensor._make(x), target)
+
+
+def _same_dtype(input: Tensor, mat1: Tensor, mat2: Tensor) -> None:
+    x, a, b = input._data, mat1._data, mat2._data
+    if x.dtype != b.dtype:
+        raise RuntimeError(f"self and mat2 must have the same dtype, but got {_sname(x)} and {_sname(b)}")
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {_sname(a)} and {_sname(b)}")
+
+
+def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+    """``beta * input + alpha * (mat1 @ mat2)``, ``input`` broadcast to the product's shape."""
+    _same_dtype(input, mat1, mat2)
+    a, b = mat1._data, mat2._data
+    for name, m in (("mat1", a), ("mat2", b)):
+        if m.ndim != 2:
+            raise RuntimeError(f"{name} must be a matrix, got {m.ndim}-D tensor")
+    if a.shape[1] != b.shape[0]:
+        raise _mm_error(a.shape, b.shape)
+    _check_expand(input._data, (a.shape[0], b.shape[1]))
+    _check_kind(input, "addmm_impl_cpu_")
+    return _fused(_Addmm, input, mat1, mat2, xp.matmul(a, b), beta, alpha)
+
+
+def _check_kind(input: Tensor, kernel: str) -> None:
+    if input._data.dtype.kind == "b":
+        raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
+
+
+def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+    """``beta * input + alpha * (mat @ vec)``."""
+    x, a, v = input._data, mat._data, vec._data
+    if a.ndim != 2 or v.ndim != 1 or x.ndim > 1:
+        raise RuntimeError(f"vector + matrix @ vector expected, got {x.ndim}, {a.ndim}, {v.ndim}")
+    if a.shape[1] != v.shape[0] or (x.size != a.shape[0] and x.size != 1):
+        raise RuntimeError(
+            f"size mismatch, got input ({x.shape[0]}), mat ({a.shape[0]}x{a.shape[1]}), vec ({v.shape[0]})")
+    if not x.dtype == a.dtype == v.dtype:
+        raise RuntimeError(
+            f"addmv input tensors must have the same dtype, but got {_sname(x)}, {_sname(a)}, and {_sname(v)}")
+    _check_kind(input, "addmv_impl_cpu")
+    return _fused(_Addmv, input, mat, vec, xp.matmul(a, v), beta, alpha)
+
+
+def addbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+    """``beta * input + alpha * sum_i(batch1[i] @ batch2[i])``."""
+    a, b = batch1._data, batch2._data
+    _check_expand(input._data, (a.shape[wrap_dim(1, a.ndim)], b.shape[wrap_dim(2, b.ndim)]))
+    _check_batches(a, b)
+    if a.shape[0] != b.shape[0]:
+        raise RuntimeError(f"batch1 and batch2 must have same number of batches, got {a.shape[0]} and {b.shape[0]}")
+    if a.shape[2] != b.shape[1]:
+        raise RuntimeError(
+            f"Incompatible matrix sizes for bmm ({a.shape[1]}x{a.shape[2]} and {b.shape[1]}x{b.shape[2]})")
+    _same_dtype(input, batch1, batch2)
+    _check_kind(input, "addmm_impl_cpu_")
+    product = xp.matmul(a, b).sum(0, dtype=a.dtype)
+    return _fused(_Addbmm, input, batch1, batch2, product, beta, alpha)
+
+
+def _check_batches(a: Any, b: Any) -> None:
+    if a.ndim != 3:
+        raise RuntimeError("batch1 must be a 3D tensor")
+    if b.ndim != 3:
+        raise RuntimeError("batch2 must be a 3D tensor")
+
+
+def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+    """``beta * input + alpha * (batch1 @ batch2)``, one matrix product per batch entry."""
+    x, a, b = input._data, batch1._data, batch2._data
+    _check_expand(x, (a.shape[wrap_dim(0, a.ndim)], a.shape[wrap_dim(1, a.ndim)], b.shape[wrap_dim(2, b.ndim)]))
+    _check_batches(a, b)
+    if b.shape[0] != a.shape[0] or b.shape[1] != a.shape[2]:
+        raise RuntimeError(
+            f"Expected size for first two dimensions of batch2 tensor to be: [{a.shape[0]}, {a.shape[2]}] "
+            f"but got: [{b.shape[0]}, {b.shape[1]}]."
+        )
+    if x.dtype != a.dtype:
+        names = [dtypes.from_numpy_dtype(d.dtype).cpp_name for d in (x, a, b)]
+        raise RuntimeError(
+            f"Input dtypes must be the same, got: input {names[0]}, batch1: {names[1]}, batch2: {names[2]}")
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"expected scalar type {_sname(a)} but found {_sname(b)}")
+    _check_kind(input, "baddbmm")
+    return _fused(_Baddbmm, input, batch1, batch2, xp.matmul(a, b), beta, alpha)
+
+
+def addr(input: Tensor, vec1: Tensor, vec2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+    """``beta * input + alpha * outer(vec1, vec2)``, with the dtypes promoted."""
+    for name, v in (("vec1", vec1), ("vec2", vec2)):
+        if v._data.ndim != 1:
+            raise RuntimeError(f"addr: Expected 1-D argument {name}, but got {v._data.ndim}-D")
+    rt = dtypes.promote_types(dtypes.promote_types(input.dtype, vec1.dtype), vec2.dtype)
+    if rt.numpy.kind != "b":
+        for name, s in (("beta", beta), ("alpha", alpha)):
+            if type(s) is bool:
+                raise RuntimeError(f"Boolean {name} only supported for Boolean results.")
+            if rt.numpy.kind != "f" and isinstance(s, float):
+                raise RuntimeError(f"For integral input tensors, argument {name} must not be a floating point number.")
+    input, vec1, vec2 = (movement.to(t, rt) for t in (input, vec1, vec2))
+    a, b = vec1._data, vec2._data
+    _check_expand(input._data, (a.shape[0], b.shape[0]))
+    product = a[:, None] & b if rt.numpy.kind == "b" else a[:, None] * b
+    return _fused(_Addr, input, vec1, vec2, product, beta, alpha)
+
+
+for _op in (matmul, mm, mv, dot, bmm, vdot, outer, addmm, addmv, addbmm, baddbmm, addr):
     register(_op)

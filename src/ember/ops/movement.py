@@ -1,7 +1,9 @@
-"""Shape and view ops: reshape/view, transpose, squeeze/unsqueeze, expand, clone, dtype casts.
+"""View ops: reshape/view, transpose/permute/movedim, squeeze/unsqueeze, expand, unfold; clone,
+contiguous and dtype casts.
 
-Each returns a NumPy view where torch returns a view, so data is shared the same way; each
-derivative just moves the gradient back into the input's layout.
+Each view op returns a NumPy view built with ``view_of``, so it shares its input's memory,
+version counter and base as in torch (``ops/layout.py`` reads its strides and offset); each
+derivative moves the gradient back into the input's layout.
 """
 from __future__ import annotations
 
@@ -71,6 +73,26 @@ def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     return reshape(input, shape[:start] + (n,) + shape[end + 1 :])
 
 
+def unflatten(input: Tensor, dim: int, sizes: Any) -> Tensor:
+    """Split dim ``dim`` into ``sizes`` (one of them may be -1): a view."""
+    shape = input._data.shape
+    d = wrap_dim(dim, len(shape))
+    sizes = tuple(int(s) for s in sizes)
+    if not sizes:
+        raise RuntimeError("unflatten: sizes must be non-empty")
+    if -1 not in sizes:
+        n = 1
+        for s in sizes:
+            n *= s
+        if n != shape[d]:
+            raise RuntimeError(f"unflatten: Provided sizes {list(sizes)} don't multiply up to the size of dim {d} "
+                               f"({shape[d]}) in the input tensor")
+    elif sizes.count(-1) > 1:
+        raise RuntimeError("unflatten got an unexpected error:\nonly one dimension can be inferred")
+    sizes = infer_shape(sizes, shape[d])
+    return view(input, shape[:d] + sizes + shape[d + 1 :])
+
+
 _Transpose = node_class("TransposeBackward0", lambda F, grad, dim0, dim1: F.transpose(grad, dim0, dim1))
 _T = node_class("TBackward0", lambda F, grad, dim0, dim1: F.transpose(grad, dim0, dim1))
 _Permute = node_class("PermuteBackward0", lambda F, grad, inverse: F.permute(grad, inverse))
@@ -102,7 +124,8 @@ def permute(input: Tensor, *dims: Any) -> Tensor:
     order = shape_arg(dims)
     if len(order) != n:
         raise RuntimeError(
-            f"permute(sparse_coo): number of dimensions in the tensor input does not match the length of the desired ordering of dimensions i.e. input.dim() = {n} is not equal to len(dims) = {len(order)}"
+            "permute(sparse_coo): number of dimensions in the tensor input does not match the length of the desired "
+            f"ordering of dimensions i.e. input.dim() = {n} is not equal to len(dims) = {len(order)}"
         )
     order = tuple(wrap_dim(d, n) for d in order)
     if len(set(order)) != n:
@@ -111,14 +134,63 @@ def permute(input: Tensor, *dims: Any) -> Tensor:
     return _view(input._data.transpose(order), input, _Permute, {"inverse": inverse})
 
 
+def movedim(input: Tensor, source: Any, destination: Any) -> Tensor:
+    """Move dims ``source`` to positions ``destination``, keeping the others in order (a view)."""
+    n = input._data.ndim
+    src = (source,) if isinstance(source, int) else tuple(source)
+    dst = (destination,) if isinstance(destination, int) else tuple(destination)
+    if len(src) != len(dst):
+        raise RuntimeError(f"movedim: Invalid source or destination dims: source ({list(src)} dims) should contain the "
+                           f"same number of dims as destination ({list(dst)} dims)")
+    src_w, dst_w = [wrap_dim(d, n) for d in src], [wrap_dim(d, n) for d in dst]
+    for name, given, wrapped in (("source", src, src_w), ("destination", dst, dst_w)):
+        if len(set(wrapped)) != len(wrapped):
+            raise RuntimeError(f"movedim: repeated dim in `{name}` ({list(given)})")
+    if n == 0:
+        return permute(input, ())
+    order: list[int | None] = [None] * n
+    for s, d in zip(src_w, dst_w, strict=True):
+        order[d] = s
+    rest = iter(i for i in range(n) if i not in src_w)
+    return permute(input, tuple(o if o is not None else next(rest) for o in order))
+
+
+moveaxis = movedim
+
+
 def _T_property(input: Tensor) -> Tensor:
     n = input._data.ndim
     return permute(input, tuple(range(n - 1, -1, -1)))
 
 
-def _mT(input: Tensor) -> Tensor:
+def _matrix_transpose(name: str) -> Any:
+    def prop(input: Tensor) -> Tensor:
+        if input._data.ndim < 2:
+            raise RuntimeError(f"tensor.{name} is only supported on matrices or batches of matrices. Got "
+                               f"{input._data.ndim}-D tensor.")
+        return transpose(input, -2, -1)
+
+    return prop
+
+
+_mT, _mH = _matrix_transpose("mT"), _matrix_transpose("mH")  # real tensors: mH is mT
+
+
+def _H(input: Tensor) -> Tensor:
+    n = input._data.ndim
+    if n == 0:
+        return input
+    if n != 2:
+        raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors). Got {n}-D tensor."
+                           + (" For batches of matrices, consider using tensor.mH" if n > 2 else ""))
+    return transpose(input, 0, 1)
+
+
+def adjoint(input: Tensor) -> Tensor:
+    """The conjugate transpose of the last two dims (real tensors: their transpose)."""
     if input._data.ndim < 2:
-        raise RuntimeError(f"tensor.mT is only supported on matrices or batches of matrices. Got {input._data.ndim}-D tensor.")
+        raise RuntimeError(f"tensor.adjoint() is only supported on matrices or batches of matrices. Got "
+                           f"{input._data.ndim}-D tensor.")
     return transpose(input, -2, -1)
 
 
@@ -128,7 +200,8 @@ _Unsqueeze = node_class("UnsqueezeBackward0", lambda F, grad, dim: F.squeeze(gra
 def unsqueeze(input: Tensor, dim: int) -> Tensor:
     """Insert a dim of size 1 at ``dim`` (a view)."""
     d = wrap_dim(dim, input._data.ndim + 1)
-    return _view(xp.expand_dims(input._data, d), input, _Unsqueeze, {"dim": d})
+    # a new axis (NumPy's fastest way to make one; stride() reports torch's stride for it)
+    return _view(input._data[(slice(None),) * d + (None,)], input, _Unsqueeze, {"dim": d})
 
 
 _SqueezeAll = node_class("SqueezeBackward0", lambda F, grad, shape: F.reshape(grad, shape))
@@ -156,8 +229,9 @@ def expand(input: Tensor, *sizes: Any) -> Tensor:
     target = shape_arg(sizes)
     if len(target) < x.ndim:
         raise RuntimeError(
-            f"expand(ember.{input.dtype.scalar_name}Tensor{{{list(x.shape)}}}, size={list(target)}): the number of sizes provided "
-            f"({len(target)}) must be greater or equal to the number of dimensions in the tensor ({x.ndim})"
+            f"expand(ember.{input.dtype.scalar_name}Tensor{{{list(x.shape)}}}, size={list(target)}): the number of "
+            f"sizes provided ({len(target)}) must be greater or equal to the number of dimensions in the tensor "
+            f"({x.ndim})"
         )
     lead = len(target) - x.ndim
     shape = list(target)
@@ -175,6 +249,45 @@ def expand(input: Tensor, *sizes: Any) -> Tensor:
 
 def expand_as(input: Tensor, other: Tensor) -> Tensor:
     return expand(input, other._data.shape)
+
+
+def broadcast_to(input: Tensor, *size: Any) -> Tensor:
+    return expand(input, *size)
+
+
+def _unfold_rule(F: Any, grad: Any, dim: int, index: Any, shape: tuple[int, ...]) -> Any:
+    if not shape:
+        return F.reshape(grad, ())
+    n = len(shape)  # the window dim comes last in grad; move it beside the window-count dim
+    order = tuple(range(dim + 1)) + (n,) + tuple(range(dim + 1, n))
+    key = (slice(None),) * dim + (index,)
+    return F.index_zeros(F.permute(grad, order), key, shape, True)
+
+
+_Unfold = node_class("UnfoldBackward0", _unfold_rule)
+
+
+def unfold(input: Tensor, dimension: int, size: int, step: int) -> Tensor:
+    """All windows of ``size`` elements, ``step`` apart, along ``dimension`` (a view; the
+    windows' elements make a new last dim)."""
+    x = input._data
+    d = wrap_dim(dimension, x.ndim)
+    length, stride = (x.shape[d], x.strides[d]) if x.ndim else (1, x.itemsize)
+    if size > length:
+        raise RuntimeError(f"maximum size for tensor at dimension {d} is {length} but size is {size}")
+    if size < 0:
+        raise RuntimeError(f"size is {size} but must be >= 0")
+    if step <= 0:
+        raise RuntimeError(f"step is {step} but must be > 0")
+    count = (length - size) // step + 1
+    if x.ndim:
+        shape = x.shape[:d] + (count,) + x.shape[d + 1 :] + (size,)
+        strides = x.strides[:d] + (stride * step,) + x.strides[d + 1 :] + (stride,)
+    else:
+        shape, strides = (size,), (stride,)
+    data = xp.lib.stride_tricks.as_strided(x, shape, strides)
+    index = xp.arange(count)[:, None] * step + xp.arange(size)
+    return _view(data, input, _Unfold, {"dim": d, "index": index, "shape": x.shape})
 
 
 _SumToSize = node_class("SumBackward1", lambda F, grad, shape: F.expand(grad, shape))
@@ -204,6 +317,7 @@ def contiguous(input: Tensor, memory_format: Any = None) -> Tensor:
     return input if input._data.flags.c_contiguous else clone(input)
 
 
+# -- dtype casts ---------------------------------------------------------------------------------
 _ToCopy = node_class("ToCopyBackward0", lambda F, grad: grad)  # the engine casts it back to the input's dtype
 
 
@@ -251,6 +365,6 @@ float_, double, half, long, int_, bool_, short, char, byte = (
                          dtypes.bool, dtypes.int16, dtypes.int8, dtypes.uint8)
 )
 
-for _op in (view, reshape, flatten, transpose, t, permute, unsqueeze, squeeze, expand, expand_as, sum_to_size,
-            clone, contiguous, to, type_as):
+for _op in (view, reshape, flatten, unflatten, transpose, t, permute, movedim, adjoint, unsqueeze, squeeze, expand,
+            expand_as, broadcast_to, unfold, sum_to_size, clone, contiguous, to, type_as):
     register(_op)

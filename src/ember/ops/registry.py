@@ -18,6 +18,8 @@ from ember import dtypes
 from ember.autograd.grad_mode import state as grad_state
 from ember.autograd.node import Node, node_class
 from ember.backend import xp
+from ember.ops import _special
+from ember.ops._accumulate import add_at
 from ember.ops._shape import along_axis, broadcast_error, sum_to
 from ember.tensor import Tensor
 
@@ -178,6 +180,14 @@ class F_array:
 
     exp, log, sin, cos, sign, where, matmul = xp.exp, xp.log, xp.sin, xp.cos, xp.sign, xp.where, xp.matmul
     tanh = xp.tanh
+    sinh, cosh, digamma, xlogy = xp.sinh, xp.cosh, staticmethod(_special.digamma), staticmethod(_special.xlogy)
+    polygamma = staticmethod(_special.polygamma)
+
+    @staticmethod
+    def div(a: Any, b: Any, *, rounding_mode: str | None = None) -> Any:
+        if rounding_mode == "floor":
+            return xp.floor_divide(a, b)
+        return xp.trunc(a / b) if rounding_mode == "trunc" else a / b
 
     @staticmethod
     def sigmoid(a: Any) -> Any:
@@ -204,12 +214,6 @@ class F_array:
     @staticmethod
     def reshape(a: Any, shape: tuple[int, ...]) -> Any:
         return a.reshape(shape)
-
-    abs = xp.abs
-
-    @staticmethod
-    def prod(a: Any, dim: int, keepdim: bool = False) -> Any:
-        return xp.multiply.reduce(a, axis=dim, keepdims=keepdim)
 
     @staticmethod
     def cumsum(a: Any, dim: int, reverse: bool = False) -> Any:
@@ -248,7 +252,7 @@ class F_array:
     def scatter_zeros(grad: Any, dim: int, index: Any, shape: tuple[int, ...]) -> Any:
         """zeros(shape) with ``grad`` added at ``index`` along ``dim`` (gather's adjoint: repeats add up)."""
         out = xp.zeros(shape, grad.dtype)
-        xp.add.at(out, along_axis(index, dim), grad)
+        add_at(out, along_axis(index, dim), grad)
         return out
 
     @staticmethod
@@ -266,7 +270,7 @@ class F_array:
         """zeros(shape) with ``grad`` written (or, for repeated indices, added) at ``index``."""
         out = xp.zeros(shape, grad.dtype)
         if accumulate:
-            xp.add.at(out, index, grad)
+            add_at(out, index, grad)
         else:
             out[index] = grad
         return out

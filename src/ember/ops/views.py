@@ -23,6 +23,9 @@ from ember import tensor as _tensor_module
 from ember.tensor import Tensor
 
 
+VIEW_OF_LEAF_MESSAGE = "a view of a leaf Variable that requires grad is being used in an in-place operation."
+
+
 def view_of(out: Tensor, input: Tensor) -> Tensor:
     """Mark ``out`` as a view of ``input``'s base: same version counter, same base."""
     out._vc = input._vc
@@ -155,7 +158,7 @@ def check_writable(self: Tensor) -> None:
     base = self._base
     if base is not None:
         if grad_state.enabled and base._grad_fn is None and base._requires_grad:
-            raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
+            raise RuntimeError(VIEW_OF_LEAF_MESSAGE)
         if any(st == 0 and n > 1 for st, n in zip(self._data.strides, self._data.shape)):
             raise RuntimeError(
                 "unsupported operation: more than one element of the written-to tensor refers to a single memory "
