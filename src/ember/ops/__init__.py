@@ -172,6 +172,7 @@ def _bind_methods() -> None:
 _bind_methods()
 negative, absolute = elementwise.neg, elementwise.abs
 # the public functions: ember.add, ember.matmul ... (in-place ops are methods only)
-__all__ = sorted(n for n in OPS if n in globals() and not n.endswith("_") and n != "getitem") + [
+_ALIASES = ("greater", "greater_equal", "less", "less_equal", "not_equal", "multiply", "divide", "subtract")
+__all__ = sorted(n for n in OPS if n in globals() and not n.endswith("_") and n != "getitem") + [*_ALIASES,
     "negative", "absolute", "clamp_min", "clamp_max", "true_divide", "clip", "swapaxes", "swapdims", "ger", "inverse",
     "det", "moveaxis", "concat", "concatenate"]
