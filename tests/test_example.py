@@ -94,3 +94,10 @@ def test_notebook_matches_torch(case, monkeypatch):
     for i, (le, lt) in enumerate(zip(lines_e, lines_t, strict=True)):
         assert le == lt.replace("torch.", "ember."), f"line {i + 1}"
     assert out_e == out_t
+
+
+def test_script_prints_what_torch_prints_for_the_same_script(script_run):
+    """No patching: ember's seeded randn draws torch's numbers, so the two runs print the same."""
+    torch_text = SCRIPT.read_text().replace(EMBER_IMPORT, "import torch")
+    torch_run = subprocess.run([sys.executable, "-c", torch_text], capture_output=True, text=True, check=True)
+    assert script_run.stdout.splitlines() == torch_run.stdout.splitlines()
