@@ -39,7 +39,7 @@ def _roots(outputs: tuple[Tensor, ...], grads: tuple[Any, ...], create_graph: bo
         if not out._requires_grad:
             raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
         if g is None:
-            g = numpy.ones_like(out._data)
+            g = numpy.ones(out._data.shape, out._data.dtype)
             if create_graph:
                 g = _tensor.Tensor._make(g)
         else:

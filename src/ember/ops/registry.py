@@ -40,26 +40,33 @@ def attach(out: Tensor, cls: type[Node], inputs: tuple[Any, ...], ctx: dict[str,
     node._pre_hooks = node._hooks = node._retained = None
     edges = []
     meta = []
+    unused = False  # some input needs no gradient
     for t in inputs:
         if isinstance(t, Tensor):
             fn = t._grad_fn
-            edges.append((fn, t._output_nr) if fn is not None and t._base is None else t._grad_edge())
+            edge = (fn, t._output_nr) if fn is not None and t._base is None else t._grad_edge()
+            unused = unused or edge[0] is None
+            edges.append(edge)
             meta.append((t._data.shape, t._data.dtype))
         else:
+            unused = True
             edges.append((None, 0))
             meta.append(None)
     node.next_functions = tuple(edges)
     node._input_meta = tuple(meta)
-    if ctx and len(cls._arg_names) > 1 and any(fn is None for fn, _ in edges):
-        # save only what the rules of the inputs that need a gradient use (torch does the same)
-        used = {n for (fn, _), names in zip(edges, cls._arg_names) if fn is not None for n in names}
-        ctx = {k: v for k, v in ctx.items() if k in used}
+    versions: Any = ()
+    if ctx:
+        if unused and len(cls._arg_names) > 1:
+            # save only what the rules of the inputs that need a gradient use (torch does the same)
+            used = {n for (fn, _), names in zip(edges, cls._arg_names) if fn is not None for n in names}
+            ctx = {k: v for k, v in ctx.items() if k in used}
+        # remember the version of every saved tensor (and of the output, when saved as `result`)
+        versions = [(v, v._vc, v._vc[0]) for v in ctx.values() if isinstance(v, Tensor)]
+        if "result" in ctx:
+            versions.append((out._data, out._vc, out._vc[0]))
+        versions = tuple(versions)
     node._ctx = ctx
-    # remember the version of every saved tensor (and of the output, when saved as `result`)
-    versions = [(v, v._vc, v._vc[0]) for v in ctx.values() if isinstance(v, Tensor)]
-    if "result" in ctx:
-        versions.append((out._data, out._vc, out._vc[0]))
-    node._versions = tuple(versions)
+    node._versions = versions
     out._grad_fn = node
     out._requires_grad = True
     return out
@@ -226,7 +233,9 @@ class F_array:
 
     @staticmethod
     def expand(a: Any, shape: tuple[int, ...]) -> Any:
-        return xp.broadcast_to(a, shape)
+        out = xp.empty(shape, a.dtype)  # materialised: cheaper than broadcast_to's view, and rules write it anyway
+        out[...] = a
+        return out
 
     @staticmethod
     def transpose(a: Any, dim0: int, dim1: int) -> Any:
