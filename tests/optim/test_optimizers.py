@@ -449,3 +449,29 @@ def test_scalar_state_follows_the_default_dtype():
         finally:
             lib.set_default_dtype(previous)
     assert dtypes[0] == dtypes[1] == ("float64", "float32")
+
+
+def test_nn_module_training_with_scheduler():
+    """A torch-style loop over an nn model's Parameters: AdamW + OneCycleLR, same weights."""
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((32, 10)).astype(np.float32), rng.standard_normal((32, 1)).astype(np.float32)
+    t_model = torch.nn.Sequential(torch.nn.Linear(10, 16), torch.nn.ReLU(), torch.nn.Linear(16, 1))
+    e_model = ember.nn.Sequential(ember.nn.Linear(10, 16), ember.nn.ReLU(), ember.nn.Linear(16, 1))
+    e_model.load_state_dict({k: ember.tensor(v.detach().numpy().copy()) for k, v in t_model.state_dict().items()})
+    results = []
+    for lib, model in ((ember, e_model), (torch, t_model)):
+        params = list(model.parameters())
+        opt = lib.optim.AdamW(model.parameters(), lr=0.01)
+        sched = lib.optim.lr_scheduler.OneCycleLR(opt, max_lr=0.05, total_steps=30)
+        xs, ys = lib.tensor(x), lib.tensor(y)
+        for _ in range(30):
+            opt.zero_grad()
+            loss = ((model(xs) - ys) ** 2).mean()
+            loss.backward()
+            opt.step()
+            sched.step()
+        assert all(a is b for a, b in zip(params, model.parameters(), strict=True))
+        results.append((loss.item(), params, repr(opt)))
+    np.testing.assert_allclose(results[0][0], results[1][0], rtol=1e-5)
+    _same_params(results[0][1], results[1][1], np.float32)
+    assert results[0][2] == results[1][2]

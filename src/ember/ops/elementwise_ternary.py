@@ -93,7 +93,10 @@ def lerp(input: Tensor, end: Tensor, weight: Any) -> Tensor:
     if weighted:
         w = w.astype(x.dtype, copy=False)
     # torch's two-sided formula: exact at weight 0 and at weight 1
-    out = Tensor._make(xp.where(abs(w) < 0.5, x + w * (e - x), e - (e - x) * (1 - w)))
+    if weighted:
+        out = Tensor._make(xp.where(abs(w) < 0.5, x + w * (e - x), e - (e - x) * (1 - w)))
+    else:  # a number picks its side once (optimizers call this every step)
+        out = Tensor._make(x + w * (e - x) if abs(w) < 0.5 else e - (e - x) * (1 - w))
     if weighted:
         return record(out, _LerpTensor, (input, end, weight), a=input, b=end, weight=weight)
     return record(out, _LerpScalar, (input, end), weight=weight)

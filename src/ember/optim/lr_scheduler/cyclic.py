@@ -297,8 +297,9 @@ class OneCycleLR(LRScheduler):
             self.total_steps = epochs * steps_per_epoch
         else:
             raise ValueError("You must define either total_steps OR (epochs AND steps_per_epoch)")
-        rise = {"end_step": float(pct_start * self.total_steps) - 1, "start_lr": "initial_lr", "end_lr": "max_lr",
-                "start_momentum": "max_momentum", "end_momentum": "base_momentum"}
+        rise: dict[str, Any] = {"end_step": float(pct_start * self.total_steps) - 1, "start_lr": "initial_lr",
+                                "end_lr": "max_lr", "start_momentum": "max_momentum", "end_momentum": "base_momentum"}
+        self._schedule_phases: list[dict[str, Any]]
         if three_phase:
             self._schedule_phases = [
                 rise,
