@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import warnings
 import weakref
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import numpy
 
@@ -203,7 +204,8 @@ class Tensor:
     def grad(self, value: Tensor | None) -> None:
         if value is not None:
             if not isinstance(value, Tensor):
-                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type {type(value).__name__}")
+                raise TypeError("assigned grad expected to be a Tensor or None but got grad of type "
+                                f"{type(value).__name__}")
             if value._data.dtype != self._data.dtype:
                 raise RuntimeError(
                     f"attempting to assign a gradient with dtype '{value.dtype.cpp_name}' to a tensor "
@@ -338,8 +340,9 @@ class Tensor:
     def __deepcopy__(self, memo: dict[int, Any]) -> Tensor:
         if self._grad_fn is not None:
             raise RuntimeError(
-                "Only Tensors created explicitly by the user (graph leaves) support the deepcopy protocol at the moment."
-                "  If you were attempting to deepcopy a module, this may be because of a ember.nn.utils.weight_norm usage, "
+                "Only Tensors created explicitly by the user (graph leaves) support the deepcopy protocol at the "
+                "moment.  If you were attempting to deepcopy a module, this may be because of a "
+                "ember.nn.utils.weight_norm usage, "
                 "see https://github.com/pytorch/pytorch/pull/103001"
             )
         new = type(self)._make(self._data.copy(), None, self._requires_grad)
@@ -350,7 +353,7 @@ class Tensor:
 
 
 # re-derives a view's grad_fn after an in-place op changed its base; bound by ember.ops.views
-_refresh_view: Callable[[Tensor], None]
+_refresh_view: Callable[[Tensor], None] = None  # type: ignore[assignment]
 
 
 def _wrap_dim(dim: int, ndim: int) -> int:

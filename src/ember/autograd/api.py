@@ -5,8 +5,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy
 
-from ember.autograd import engine
 from ember import tensor as _tensor  # the module: ember.tensor imports this package first
+from ember.autograd import engine
 
 if TYPE_CHECKING:
     from ember.tensor import Tensor

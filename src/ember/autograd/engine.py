@@ -7,7 +7,8 @@ reduces a gradient to its input's shape with the namespace's ``sum_to``.
 from __future__ import annotations
 
 import sys
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from ember.autograd import node as _node
 from ember.autograd.grad_mode import state as grad_state

@@ -20,7 +20,8 @@ the engine treats both alike; ``ctx`` *is* that node, as in torch.
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ember.autograd import node as _node
 from ember.autograd.grad_mode import no_grad

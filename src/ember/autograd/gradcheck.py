@@ -6,7 +6,8 @@ built with ``create_graph=True``. Use float64 inputs.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy
 

@@ -8,7 +8,8 @@ that array whose ``grad_fn`` is the node itself.
 from __future__ import annotations
 
 import weakref
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ember.dtypes import from_numpy_dtype
 
@@ -40,7 +41,8 @@ class Node:
     """Base of every grad_fn. Subclasses are named as torch names them (``MulBackward0``)."""
 
     # _versions: (tensor, its version counter, the version it was saved at) per saved tensor (an
-    # array in place of the tensor for the node's own output), so a backward can refuse values that an in-place op changed since
+    # array in place of the tensor for the node's own output), so a backward can refuse values that
+    # an in-place op changed since
     __slots__ = ("next_functions", "_input_meta", "_ctx", "_versions", "_pre_hooks", "_hooks", "_retained",
                  "__weakref__")
 

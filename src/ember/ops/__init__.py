@@ -6,47 +6,86 @@ from typing import Any
 from ember import dtypes
 from ember.autograd import node as _node
 from ember.backend import xp
-from ember.ops import activation, elementwise, indexing, inplace, linalg, movement, nn_ops, reduction, views
+from ember.ops import (
+    activation,
+    cumulative,
+    decompositions,
+    diagonals,
+    elementwise,
+    elementwise_binary,
+    elementwise_math,
+    index_ops,
+    indexing,
+    inplace,
+    layout,
+    linalg,
+    linalg_norms,
+    minmax,
+    movement,
+    nn_ops,
+    norms,
+    rearrange,
+    reduction,
+    sampling,
+    scatter_gather,
+    sorting,
+    views,
+)
 from ember.ops._shape import sum_to
 from ember.ops.activation import celu, hardshrink, selu, threshold
+from ember.ops.contractions import einsum, kron, tensordot
+from ember.ops.cumulative import cummax, cummin, cumprod, cumsum
+from ember.ops.decompositions import det, inverse, logdet, slogdet
+from ember.ops.diagonals import diag, diag_embed, diagonal, trace, tril, triu
 from ember.ops.elementwise import *  # noqa: F403
-from ember.ops import elementwise_binary, elementwise_math
 from ember.ops.elementwise_binary import *  # noqa: F403
 from ember.ops.elementwise_logic import *  # noqa: F403
 from ember.ops.elementwise_math import *  # noqa: F403
 from ember.ops.elementwise_ternary import *  # noqa: F403
-from ember.ops import index_ops, layout, rearrange, scatter_gather
 from ember.ops.index_ops import *  # noqa: F403
 from ember.ops.indexing import *  # noqa: F403
 from ember.ops.indexing import getitem
+from ember.ops.inplace import *  # noqa: F403
 from ember.ops.joining import *  # noqa: F403
 from ember.ops.layout import as_strided
-from ember.ops.rearrange import *  # noqa: F403
-from ember.ops.scatter_gather import *  # noqa: F403
-from ember.ops.searching import *  # noqa: F403
-from ember.ops.inplace import *  # noqa: F403
-from ember.ops import decompositions, diagonals, linalg_norms
-from ember.ops.contractions import einsum, kron, tensordot
-from ember.ops.decompositions import det, inverse, logdet, slogdet
-from ember.ops.diagonals import diag, diag_embed, diagonal, trace, tril, triu
 from ember.ops.linalg import addbmm, addmm, addmv, addr, baddbmm, bmm, dot, ger, matmul, mm, mv, outer, vdot
 from ember.ops.linalg_norms import cdist, cross
-from ember.ops.spectral import pinverse
-from ember.ops.nn_ops import cosine_similarity, pairwise_distance
-from ember.ops.softmaxes import log_softmax, softmax
-from ember.ops.movement import (adjoint, broadcast_to, clone, contiguous, expand, expand_as, flatten, moveaxis, movedim,
-                                permute, reshape, squeeze, sum_to_size, swapaxes, swapdims, t, to, transpose, type_as,
-                                unflatten, unsqueeze, view)
-from ember.ops import cumulative, minmax, norms, sorting
-from ember.ops.cumulative import cummax, cummin, cumprod, cumsum
 from ember.ops.minmax import amax, amin, aminmax, argmax, argmin, max, min  # noqa: A004
+from ember.ops.movement import (
+    adjoint,
+    broadcast_to,
+    clone,
+    contiguous,
+    expand,
+    expand_as,
+    flatten,
+    moveaxis,
+    movedim,
+    permute,
+    reshape,
+    squeeze,
+    sum_to_size,
+    swapaxes,
+    swapdims,
+    t,
+    to,
+    transpose,
+    type_as,
+    unflatten,
+    unsqueeze,
+    view,
+)
+from ember.ops.nn_ops import cosine_similarity, pairwise_distance
 from ember.ops.norms import norm
-from ember.ops.reduction import (all, any, count_nonzero, logsumexp, mean, prod, std, std_mean, sum,  # noqa: A004
-                                 var, var_mean)
-from ember.ops.sorting import argsort, kthvalue, median, mode, msort, nanmedian, sort, topk, unique
-from ember.ops import sampling
-from ember.ops.sampling import bernoulli
+from ember.ops.rearrange import *  # noqa: F403
+from ember.ops.reduction import all, any, count_nonzero, logsumexp, mean, prod, std, std_mean, sum, var, var_mean  # noqa: A004
 from ember.ops.registry import OPS, F_array
+from ember.ops.sampling import bernoulli
+from ember.ops.scatter_gather import *  # noqa: F403
+from ember.ops.searching import *  # noqa: F403
+from ember.ops.softmaxes import log_softmax, softmax
+from ember.ops.sorting import argsort, kthvalue, median, mode, msort, nanmedian, sort, topk, unique
+from ember.ops.spectral import pinverse
 from ember.tensor import Tensor
 
 
@@ -84,8 +123,8 @@ class F_tensor:
         return grad
 
     @staticmethod
-    def from_tensor(t: Tensor) -> Tensor:
-        return t
+    def from_tensor(tensor: Tensor) -> Tensor:
+        return tensor
 
 
 # F_array's counterparts of the Tensor-only helpers

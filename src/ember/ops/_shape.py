@@ -1,7 +1,8 @@
 """Shape helpers shared by the ops: dims, broadcasting, and reducing a gradient to a shape."""
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from ember.backend import xp
 

@@ -6,7 +6,8 @@ leaf); a leaf that requires grad is refused while grad mode is on, as in torch.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ember import dtypes
 from ember.autograd.grad_mode import state as grad_state

@@ -12,7 +12,8 @@ so every rule is written once for both.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ember import dtypes
 from ember.autograd.grad_mode import state as grad_state
@@ -86,7 +87,8 @@ def unary(name: str, node_name: str, forward: Callable[[Any], Any], vjp: Callabl
         try:
             x = input._data
         except AttributeError:
-            raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}") from None
+            raise TypeError(
+                f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}") from None
         if int_to_float and x.dtype.kind != "f":
             x = x.astype(dtypes._default.value.numpy)
         out = Tensor._make(forward(x))
@@ -156,7 +158,8 @@ def _cast_scalar(value: Any, np_dtype: Any) -> Any:
 
 
 def binary(name: str, node_name: str, forward: Callable[[Any, Any], Any],
-           vjp_a: Callable[..., Any], vjp_b: Callable[..., Any], *, int_to_float: bool = False) -> Callable[..., Tensor]:
+           vjp_a: Callable[..., Any], vjp_b: Callable[..., Any], *,
+           int_to_float: bool = False) -> Callable[..., Tensor]:
     """An elementwise op of two operands (tensors or Python numbers) that broadcast."""
     cls = node_class(node_name, vjp_a, vjp_b)
     save_a, save_b, save_result = _saves(cls, "a"), _saves(cls, "b"), _saves(cls, "result")

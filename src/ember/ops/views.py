@@ -14,14 +14,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from ember import tensor as _tensor_module
 from ember.autograd import node as _node
 from ember.autograd.grad_mode import state as grad_state
 from ember.autograd.node import Node
 from ember.backend import xp
 from ember.ops.registry import attach, node_class
-from ember import tensor as _tensor_module
 from ember.tensor import Tensor
-
 
 VIEW_OF_LEAF_MESSAGE = "a view of a leaf Variable that requires grad is being used in an in-place operation."
 
