@@ -153,7 +153,7 @@ def test_saved_tensors_freed_after_backward_and_version_checked():
         y = Exp.apply(x)
         y.sum().backward(retain_graph=False)
         with pytest.raises(RuntimeError) as freed:
-            y.grad_fn.saved_tensors
+            _ = y.grad_fn.saved_tensors
         y2 = Exp.apply(x)
         y2.add_(1)
         with pytest.raises(RuntimeError) as modified:
