@@ -79,7 +79,10 @@ def test_import_paths() -> None:
 def _torch_params(fn: Any) -> list[tuple[str, Any]]:
     """(name, default) of torch's parameters, from the signature or, for builtins, the docstring."""
     try:
-        return [(p.name, p.default) for p in inspect.signature(fn).parameters.values()]
+        params = list(inspect.signature(fn).parameters.values())
+        if [p.name for p in params] == ["args", "kwargs"]:  # torch's boolean_dispatch wrappers (max_pool2d ...)
+            raise ValueError
+        return [(p.name, p.default) for p in params]
     except ValueError:
         line = next(ln for ln in fn.__doc__.splitlines() if ln.strip())
         out = []

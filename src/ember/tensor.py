@@ -337,6 +337,10 @@ class Tensor:
             return self._data.item().__format__(spec)
         return object.__format__(self, spec)
 
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        # the data and the leaf flag travel; the graph (and the weakref to a grad accumulator) do not
+        return _rebuild_tensor, (type(self), self._data, self._requires_grad and self._grad_fn is None)
+
     def __deepcopy__(self, memo: dict[int, Any]) -> Tensor:
         if self._grad_fn is not None:
             raise RuntimeError(
@@ -354,6 +358,12 @@ class Tensor:
 
 # re-derives a view's grad_fn after an in-place op changed its base; bound by ember.ops.views
 _refresh_view: Callable[[Tensor], None] = None  # type: ignore[assignment]
+
+
+def _rebuild_tensor(cls: type, data: numpy.ndarray, requires_grad: bool) -> Tensor:
+    t = cls._make(data)
+    t._requires_grad = requires_grad
+    return t
 
 
 def _wrap_dim(dim: int, ndim: int) -> int:

@@ -95,8 +95,8 @@ def _cross_entropy_probs(input: Tensor, target: Tensor, weight: Tensor | None, e
     if enum == 2:
         return -prod.sum()
     if input.numel() == 0:
-        return -prod.sum() * math.nan
-    return -prod.sum() / (input.numel() / n_classes)
+        return -prod.sum().fill_(math.nan)
+    return K.div_scalar(-prod.sum(), input.numel() / n_classes)
 
 
 def _cross_entropy_smoothed(input: Tensor, target: Tensor, weight: Tensor | None, enum: int, ignore_index: int,
@@ -241,7 +241,8 @@ def gaussian_nll_loss(input: Tensor, target: Tensor, var: Tensor | float, full: 
     if var.size() != input.size():
         if input.size()[:-1] == var.size():
             var = var.unsqueeze(-1)
-        elif not (input.dim() == var.dim() and sum(y for x, y in zip(input.size(), var.size()) if x != y) == 1):
+        elif not (input.dim() == var.dim()
+                  and sum(y for x, y in zip(input.size(), var.size(), strict=True) if x != y) == 1):
             raise ValueError("var is of incorrect size")
     if reduction not in ("none", "mean", "sum"):
         raise ValueError(reduction + " is not valid")

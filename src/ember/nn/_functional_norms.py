@@ -13,7 +13,8 @@ With fixed statistics (batch norm in eval mode) it is dx = g * rstd.
 from __future__ import annotations
 
 import math
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from ember.autograd.grad_mode import no_grad
 from ember.autograd.grad_mode import state as grad_state
@@ -157,9 +158,11 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
             raise RuntimeError(f"{name} must be defined in evaluation mode")
     stats_given = running_mean is not None and running_var is not None
     params = [t for t in (weight, bias, running_mean, running_var) if t is not None]
-    if any(t._data.dtype != params[0]._data.dtype for t in params):
-        raise RuntimeError("mixed dtype (CPU): all inputs must share same datatype.")
-    if params and params[0]._data.dtype != input._data.dtype and input._data.dtype != xp.float16:
+    if params and any(t._data.dtype != input._data.dtype for t in params) and input._data.dtype != xp.float16:
+        # torch's wording: float32 parameters (the mixed-precision kind) with other input, or other parameters
+        if all(t._data.dtype == xp.float32 for t in params) or any(t._data.dtype != params[0]._data.dtype
+                                                                    for t in params):
+            raise RuntimeError("mixed dtype (CPU): all inputs must share same datatype.")
         raise RuntimeError(f"mixed dtype (CPU): expect parameter to have scalar type of {input.dtype.scalar_name}")
     x = input._data
     axes = (0, *range(2, x.ndim))

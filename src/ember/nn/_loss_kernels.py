@@ -8,7 +8,8 @@ with rules ``grad * scale * dl/dx`` where ``scale`` is 1/n for 'mean' and 1 othe
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ember import dtypes
 from ember.autograd.grad_mode import state as grad_state
@@ -86,7 +87,8 @@ def _nll(input: Tensor, target: Tensor, weight: Tensor | None, reduction: int, i
         total = xp.add.reduce(loss, axis=None)
         if reduction == 1:
             total_weight = xp.add.reduce(w, axis=None)
-            out, coef = total / total_weight, -w / total_weight
+            # ignored targets get no gradient, even when nothing is counted (0 / 0)
+            out, coef = total / total_weight, xp.where(ignored, xp.zeros((), x.dtype), -w / total_weight)
         else:
             out, coef = total, -w
     result = Tensor._make(xp.asarray(out, x.dtype))
@@ -113,17 +115,33 @@ def nll_loss_nd(input: Tensor, target: Tensor, weight: Tensor | None, reduction:
     n, c = input.shape[:2]
     out_size = [n, *input.shape[2:]]
     if tuple(target.shape[1:]) != tuple(input.shape[2:]):
-        raise RuntimeError(f"Expected target size {out_size}, got {target.shape}")
+        raise RuntimeError(f"Expected target size {out_size}, got {list(target.shape)}")
     if input.numel() and target.numel():
         input, target = input.reshape(n, c, 1, -1), target.reshape(n, 1, -1)
     out = _nll(input, target, weight, reduction, ignore_index, _NllLoss2d)
     return out.view(out_size) if reduction == 0 else out
 
 
+_DivScalar = node_class("DivBackward1", lambda F, grad, other: grad / other)
+
+
+def div_scalar(input: Tensor, other: float) -> Tensor:
+    """``input / other`` recorded as torch's Scalar overload (DivBackward1), as its C++ losses divide."""
+    out = Tensor._make(input._data / other)
+    if input._requires_grad and grad_state.enabled:
+        attach(out, _DivScalar, (input,), {"other": other})
+    return out
+
+
 # -- elementwise losses -----------------------------------------------------------------------------------
 def _pointwise_loss(name: str, cls: type, input: Tensor, target: Tensor, reduction: int,
                     loss: Callable[..., Any], **params: Any) -> Tensor:
     x, y = operands(input, target)
+    if x.shape != y.shape:
+        try:
+            xp.broadcast_shapes(x.shape, y.shape)
+        except ValueError:
+            raise broadcast_error(x.shape, y.shape) from None
     if x.dtype.kind != "f":
         raise NotImplementedError(f"\"{name}\" not implemented for '{dtypes._BY_NUMPY[x.dtype].scalar_name}'")
     out, scale = reduce_array(loss(x, y, **params), reduction)

@@ -8,12 +8,45 @@ from __future__ import annotations
 import warnings
 
 from ember import dtypes
-from ember.nn._functional_layers import (alpha_dropout, bilinear, dropout, dropout1d, dropout2d, dropout3d, embedding,
-                                         feature_alpha_dropout, linear, prelu, rrelu)
-from ember.nn._functional_losses import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy,
-                                         gaussian_nll_loss, huber_loss, kl_div, l1_loss, mse_loss, nll_loss,
-                                         smooth_l1_loss)
+from ember.nn._functional_conv import conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d, conv_transpose3d
+from ember.nn._functional_layers import (
+    alpha_dropout,
+    bilinear,
+    dropout,
+    dropout1d,
+    dropout2d,
+    dropout3d,
+    embedding,
+    feature_alpha_dropout,
+    linear,
+    prelu,
+    rrelu,
+)
+from ember.nn._functional_losses import (
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    gaussian_nll_loss,
+    huber_loss,
+    kl_div,
+    l1_loss,
+    mse_loss,
+    nll_loss,
+    smooth_l1_loss,
+)
 from ember.nn._functional_norms import batch_norm, group_norm, instance_norm, layer_norm, rms_norm
+from ember.nn._functional_pool import (
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
+    adaptive_max_pool1d,
+    adaptive_max_pool2d,
+    avg_pool1d,
+    avg_pool2d,
+    avg_pool3d,
+    max_pool1d,
+    max_pool2d,
+    max_pool3d,
+)
 from ember.ops import activation as _A
 from ember.ops import elementwise as _E
 from ember.ops import softmaxes as _S
@@ -23,7 +56,10 @@ from ember.ops.nn_ops import cosine_similarity, normalize, one_hot, pad, pairwis
 from ember.tensor import Tensor
 
 __all__ = [
-    "alpha_dropout", "batch_norm", "bilinear", "binary_cross_entropy", "binary_cross_entropy_with_logits",
+    "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d", "avg_pool1d",
+    "avg_pool2d", "avg_pool3d", "max_pool1d", "max_pool2d", "max_pool3d",
+    "alpha_dropout", "batch_norm", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
+    "conv_transpose3d", "bilinear", "binary_cross_entropy", "binary_cross_entropy_with_logits",
     "cross_entropy", "dropout", "dropout1d", "dropout2d", "dropout3d", "embedding", "feature_alpha_dropout",
     "gaussian_nll_loss", "group_norm", "huber_loss", "instance_norm", "kl_div", "l1_loss", "layer_norm", "linear",
     "mse_loss", "nll_loss", "prelu", "rms_norm", "rrelu", "smooth_l1_loss",

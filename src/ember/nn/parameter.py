@@ -34,6 +34,10 @@ class Parameter(Tensor):
         memo[id(self)] = result
         return result
 
+    def __reduce_ex__(self, proto: Any) -> Any:
+        # the data alone (as torch's _rebuild_parameter): no .grad, no autograd bookkeeping
+        return type(self), (self.detach(), self.requires_grad)
+
     def __repr__(self) -> str:  # type: ignore[override]
         return "Parameter containing:\n" + super().__repr__()
 

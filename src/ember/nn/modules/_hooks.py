@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import warnings
 import weakref
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ember.autograd.function import Function
 from ember.autograd.grad_mode import state as grad_state
 from ember.tensor import Tensor
 
-__all__ = ["BackwardHook", "RemovableHandle", "call_with_hooks"]
+__all__ = ["BackwardHook", "RemovableHandle", "add_hook", "call_with_hooks"]
 
 
 class RemovableHandle:
@@ -36,6 +37,20 @@ class RemovableHandle:
 
     def __exit__(self, *exc: Any) -> None:
         self.remove()
+
+
+def add_hook(hooks: Any, hook: Callable[..., Any], prepend: bool = False,
+             flags: tuple[tuple[Any, bool], ...] = ()) -> RemovableHandle:
+    """Register ``hook`` in the ordered dict ``hooks`` (first with ``prepend``); ``flags`` pairs the
+    per-hook flag dicts (with_kwargs, always_call) with whether this hook sets them."""
+    handle = RemovableHandle(hooks, extra_dict=[flag_dict for flag_dict, _ in flags])
+    hooks[handle.id] = hook
+    for flag_dict, on in flags:
+        if on:
+            flag_dict[handle.id] = True
+    if prepend:
+        hooks.move_to_end(handle.id, last=False)
+    return handle
 
 
 class BackwardHookFunction(Function):
@@ -65,7 +80,7 @@ class BackwardHook:
     @staticmethod
     def _pack_with_none(indices: list[int], values: Any, size: int) -> tuple[Any, ...]:
         res = [None] * size
-        for idx, val in zip(indices, values):
+        for idx, val in zip(indices, values, strict=True):
             res[idx] = val
         return tuple(res)
 
@@ -123,7 +138,7 @@ class BackwardHook:
         new_tensors = BackwardHookFunction.apply(*tensors)
         fn(next(t.grad_fn for t in new_tensors if t.grad_fn is not None))
         arg_list = list(args)
-        for idx, val in zip(tensors_idx, new_tensors):
+        for idx, val in zip(tensors_idx, new_tensors, strict=True):
             arg_list[idx] = val
         return tuple(arg_list), tensors_idx
 

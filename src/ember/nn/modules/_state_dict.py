@@ -1,9 +1,11 @@
-"""Loading a state dict into a module tree (``Module.load_state_dict``), with torch's key rules and
-its one combined error for missing keys, unexpected keys and size mismatches."""
+"""Saving a module's own entries of a state dict, and loading a state dict into a module tree
+(``Module.load_state_dict``) with torch's key rules and its one combined error for missing keys,
+unexpected keys and size mismatches."""
 from __future__ import annotations
 
 import itertools
-from typing import Any, Mapping, NamedTuple
+from collections.abc import Mapping
+from typing import Any, NamedTuple
 
 from ember.autograd.grad_mode import no_grad
 from ember.nn.parameter import Parameter
@@ -23,8 +25,21 @@ class _IncompatibleKeys(NamedTuple("IncompatibleKeys", [("missing_keys", list), 
     __str__ = __repr__
 
 
+def save_own(self: Any, destination: dict[str, Any], prefix: str, keep_vars: bool, has_extra_state: bool) -> None:
+    """One module's own parameters and persistent buffers (``Module._save_to_state_dict``)."""
+    for name, param in self._parameters.items():
+        if param is not None:
+            destination[prefix + name] = param if keep_vars else param.detach()
+    for name, buf in self._buffers.items():
+        if buf is not None and name not in self._non_persistent_buffers_set:
+            destination[prefix + name] = buf if keep_vars else buf.detach()
+    if has_extra_state:
+        destination[prefix + EXTRA_STATE_KEY_SUFFIX] = self.get_extra_state()
+
+
 def load_own(self: Any, state_dict: Mapping[str, Any], prefix: str, local_metadata: dict[str, Any], strict: bool,
-             missing_keys: list[str], unexpected_keys: list[str], error_msgs: list[str], sets_extra_state: bool) -> None:
+             missing_keys: list[str], unexpected_keys: list[str], error_msgs: list[str],
+             sets_extra_state: bool) -> None:
     """One module's own parameters and persistent buffers (``Module._load_from_state_dict``)."""
     persistent = {k: v for k, v in self._buffers.items() if k not in self._non_persistent_buffers_set}
     local_state = {k: v for k, v in itertools.chain(self._parameters.items(), persistent.items()) if v is not None}

@@ -1,7 +1,8 @@
 """``Flatten`` and ``Unflatten``: reshape a range of dims into one, or one dim into several."""
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from ember.nn.modules.module import Module
 from ember.tensor import Tensor

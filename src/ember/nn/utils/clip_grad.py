@@ -5,7 +5,8 @@ from __future__ import annotations
 import functools
 import types
 import warnings
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from ember import creation, linalg
 from ember.autograd.grad_mode import no_grad

@@ -1,9 +1,9 @@
 """Flatten parameters into one vector and back (for optimisers that work on a flat vector)."""
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
-from ember.nn.modules.module import typename
+from ember.nn.modules.utils import typename
 from ember.ops.joining import cat
 from ember.tensor import Tensor
 
