@@ -76,10 +76,47 @@ def numpy_matmul(_: Any) -> Step:
     return step
 
 
+def mlp_step(lib: Any) -> Step:
+    """784-512-256-10 MLP, ReLU, cross-entropy, batch 128, SGD step."""
+    nn = lib.nn
+    rng = np.random.default_rng(0)
+    model = nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 256), nn.ReLU(), nn.Linear(256, 10))
+    opt = lib.optim.SGD(model.parameters(), lr=0.01)
+    x = lib.tensor(rng.standard_normal((128, 784), dtype=np.float32))
+    y = lib.tensor(rng.integers(0, 10, 128))
+
+    def step() -> None:
+        opt.zero_grad()
+        nn.functional.cross_entropy(model(x), y).backward()
+        opt.step()
+
+    return step
+
+
+def cnn_step(lib: Any) -> Step:
+    """conv(1->16,3x3)-relu-maxpool-conv(16->32,3x3)-relu-maxpool-linear on 1x28x28, batch 32, Adam."""
+    nn = lib.nn
+    rng = np.random.default_rng(0)
+    model = nn.Sequential(nn.Conv2d(1, 16, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(16, 32, 3), nn.ReLU(),
+                          nn.MaxPool2d(2), nn.Flatten(), nn.Linear(32 * 5 * 5, 10))
+    opt = lib.optim.Adam(model.parameters(), lr=1e-3)
+    x = lib.tensor(rng.standard_normal((32, 1, 28, 28), dtype=np.float32))
+    y = lib.tensor(rng.integers(0, 10, 32))
+
+    def step() -> None:
+        opt.zero_grad()
+        nn.functional.cross_entropy(model(x), y).backward()
+        opt.step()
+
+    return step
+
+
 WORKLOADS: dict[str, tuple[Callable[[Any], Step], int]] = {
     # name: (factory, ops per step for a per-op figure; 1 = report the step)
     "seed_step": (seed_step, 1),
     "tiny_chain": (tiny_chain, 100),
     "elementwise_large": (elementwise_large, 1),
     "matmul": (matmul, 1),
+    "mlp_step": (mlp_step, 1),
+    "cnn_step": (cnn_step, 1),
 }
