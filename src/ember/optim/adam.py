@@ -5,7 +5,16 @@ from typing import Any
 
 from ember.creation import tensor, zeros_like
 from ember.ops.elementwise import maximum
-from ember.optim.optimizer import Optimizer, ParamsT, _check_fused, _check_tensor_lr, _scalar_dtype, _to_scalar, _value
+from ember.optim.optimizer import (
+    Optimizer,
+    ParamsT,
+    _check_fused,
+    _check_tensor_lr,
+    _scalar_dtype,
+    _to_scalar,
+    _value,
+    check_adam_hyperparameters,
+)
 from ember.tensor import Tensor
 
 __all__ = ["Adam", "AdamW"]
@@ -46,15 +55,7 @@ class Adam(Optimizer):
             if foreach and not capturable:
                 raise ValueError("lr as a Tensor is not supported for capturable=False and foreach=True")
             _check_tensor_lr(lr)
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        for i, beta in enumerate(betas):
-            if not 0.0 <= beta < 1.0:
-                raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        check_adam_hyperparameters(lr, eps, betas, weight_decay)
         if not all(isinstance(b, float) for b in betas) and not all(isinstance(b, Tensor) for b in betas):
             raise ValueError("betas must be either both floats or both Tensors")
         for i, beta in enumerate(betas):

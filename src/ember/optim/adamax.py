@@ -5,7 +5,14 @@ from typing import Any
 
 from ember.creation import tensor, zeros_like
 from ember.ops.elementwise import maximum
-from ember.optim.optimizer import Optimizer, ParamsT, _check_tensor_lr, _scalar_dtype, _value
+from ember.optim.optimizer import (
+    Optimizer,
+    ParamsT,
+    _check_tensor_lr,
+    _scalar_dtype,
+    _value,
+    check_adam_hyperparameters,
+)
 from ember.tensor import Tensor
 
 __all__ = ["Adamax"]
@@ -37,15 +44,7 @@ class Adamax(Optimizer):
                  eps: float = 1e-8, weight_decay: float = 0, foreach: bool | None = None, *, maximize: bool = False,
                  differentiable: bool = False, capturable: bool = False) -> None:
         _check_tensor_lr(lr)
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        for i, beta in enumerate(betas):
-            if not 0.0 <= beta < 1.0:
-                raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        check_adam_hyperparameters(lr, eps, betas, weight_decay)
         defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay, "foreach": foreach,
                     "maximize": maximize, "differentiable": differentiable, "capturable": capturable}
         super().__init__(params, defaults)

@@ -5,7 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from ember.creation import tensor, zeros_like
-from ember.optim.optimizer import Optimizer, ParamsT, _check_tensor_lr, _scalar_dtype, _value
+from ember.optim.optimizer import (
+    Optimizer,
+    ParamsT,
+    _check_tensor_lr,
+    _scalar_dtype,
+    _value,
+    check_adam_hyperparameters,
+)
 from ember.tensor import Tensor
 
 __all__ = ["RAdam"]
@@ -47,15 +54,7 @@ class RAdam(Optimizer):
                  foreach: bool | None = None, maximize: bool = False, capturable: bool = False,
                  differentiable: bool = False) -> None:
         _check_tensor_lr(lr)
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        for i, beta in enumerate(betas):
-            if not 0.0 <= beta < 1.0:
-                raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        check_adam_hyperparameters(lr, eps, betas, weight_decay)
         defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay, "maximize": maximize,
                     "foreach": foreach, "capturable": capturable, "decoupled_weight_decay": decoupled_weight_decay,
                     "differentiable": differentiable}
