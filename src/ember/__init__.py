@@ -4,7 +4,7 @@
 """
 from __future__ import annotations
 
-from ember import autograd, dtypes, linalg, nn, optim, return_types
+from ember import autograd, dtypes, linalg, nn, optim, return_types, utils
 from ember._tensor_str import get_printoptions, printoptions, set_printoptions
 from ember.autograd import (
     enable_grad,
@@ -75,7 +75,7 @@ __all__ = [
     "is_inference_mode_enabled", "is_tensor", "linalg", "linspace", "logspace", "long", "manual_seed", "nn",
     "no_grad", "normal", "numel", "ones", "ones_like", "optim", "printoptions", "promote_types", "rand",
     "randint", "randn", "randperm", "result_type", "return_types", "seed", "set_default_dtype",
-    "set_grad_enabled", "set_printoptions", "set_rng_state", "short", "tensor", "uint8", "zeros",
+    "set_grad_enabled", "set_printoptions", "set_rng_state", "short", "tensor", "uint8", "utils", "zeros",
     "zeros_like", *_ops_all,
 ]
 

@@ -1,0 +1,25 @@
+"""Datasets, samplers and the DataLoader (``torch.utils.data``)."""
+from ember.utils.data.collate import default_collate, default_convert
+from ember.utils.data.dataloader import DataLoader
+from ember.utils.data.dataset import (
+    ChainDataset,
+    ConcatDataset,
+    Dataset,
+    IterableDataset,
+    Subset,
+    TensorDataset,
+    random_split,
+)
+from ember.utils.data.sampler import (
+    BatchSampler,
+    RandomSampler,
+    Sampler,
+    SequentialSampler,
+    WeightedRandomSampler,
+)
+
+__all__ = [
+    "BatchSampler", "ChainDataset", "ConcatDataset", "DataLoader", "Dataset", "IterableDataset", "RandomSampler",
+    "Sampler", "SequentialSampler", "Subset", "TensorDataset", "WeightedRandomSampler", "default_collate",
+    "default_convert", "random_split",
+]
