@@ -4,7 +4,7 @@
 """
 from __future__ import annotations
 
-from ember import autograd, dtypes, linalg, nn, optim, return_types, utils
+from ember import autograd, dtypes, linalg, nn, optim, return_types, serialization, utils
 from ember._tensor_str import get_printoptions, printoptions, set_printoptions
 from ember.autograd import (
     enable_grad,
@@ -61,6 +61,7 @@ from ember.dtypes import (
 from ember.ops import *  # noqa: F403
 from ember.ops import __all__ as _ops_all
 from ember.random import Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
+from ember.serialization import load, save
 from ember.tensor import Size, Tensor
 
 __version__ = "0.1.0"
@@ -75,6 +76,7 @@ __all__ = [
     "is_inference_mode_enabled", "is_tensor", "linalg", "linspace", "logspace", "long", "manual_seed", "nn",
     "no_grad", "normal", "numel", "ones", "ones_like", "optim", "printoptions", "promote_types", "rand",
     "randint", "randn", "randperm", "result_type", "return_types", "seed", "set_default_dtype",
+    "save", "load", "serialization",
     "set_grad_enabled", "set_printoptions", "set_rng_state", "short", "tensor", "uint8", "utils", "zeros",
     "zeros_like", *_ops_all,
 ]

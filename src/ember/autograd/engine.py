@@ -13,8 +13,10 @@ from typing import Any
 from ember.autograd import node as _node
 from ember.autograd.grad_mode import state as grad_state
 from ember.autograd.node import AccumulateGrad, Node
+from ember.backend import xp
 
 Edge = tuple[Node, int]
+_NEEDS_ONE, _NEEDS_NONE = (True,), (False,)
 
 
 def run_backward(
@@ -44,6 +46,8 @@ def run_backward(
     ready = [fn for fn in buffers if dependencies.get(fn, 0) == 0]
 
     conform = F.conform
+    _Tensor = _node._tensor_type
+    plain = not as_tensor and needed is None  # the common case, run with Node.apply inlined
     prev_mode = grad_state.enabled
     grad_state.enabled = create_graph
     try:
@@ -64,11 +68,59 @@ def run_backward(
                         and (wanted is None or (fn, 0) in wanted)):
                     _accumulate(fn.variable, grads[0], as_tensor)
                 continue
-            if grads is not None and (needed is None or fn in needed):
-                if needed is None:
-                    needs = [nxt is not None for nxt, _ in edges]
+            if grads is None or (needed is not None and fn not in needed):
+                pass
+            elif plain and fn._plain_apply and not fn._hooks:
+                # Node.apply for one output, each input's gradient routed as soon as its rule returns
+                if fn._versions:
+                    for _, counter, expected in fn._versions:
+                        if counter[0] != expected:
+                            fn._check_versions()
+                grad = grads[0]
+                ctx = fn._ctx
+                for (nxt, nr), vjp, names, meta in zip(edges, fn._vjps, fn._arg_names, fn._input_meta):
+                    if nxt is None:
+                        continue
+                    if not names:
+                        g = vjp(F, grad)
+                    elif len(names) == 1:
+                        name = names[0]
+                        try:
+                            value = ctx[name]
+                        except KeyError:
+                            raise RuntimeError(_node._FREED_MESSAGE) from None
+                        g = vjp(F, grad, value._data if name != "result" and isinstance(value, _Tensor) else value)
+                    else:
+                        g = vjp(F, grad, *fn._saved_arrays(names))
+                    if g is not None:
+                        if g.shape != meta[0] or g.dtype != meta[1]:
+                            g = conform(g, meta)
+                        buf = buffers.get(nxt)
+                        if buf is None:
+                            if nxt._num_outputs == 1:
+                                buffers[nxt] = [g]
+                            else:
+                                buffers[nxt] = buf = [None] * nxt._num_outputs
+                                buf[nr] = g
+                        else:
+                            old = buf[nr]
+                            buf[nr] = g if old is None else old + g
+                    left = dependencies[nxt] - 1
+                    dependencies[nxt] = left
+                    if not left:
+                        ready.append(nxt)
+                grad = g = value = None  # drop references, so _accumulate may steal the arrays
+                if not retain_graph:
+                    fn.release()
+                continue
+            else:
+                if len(edges) == 1:
+                    nxt = edges[0][0]
+                    needs = _NEEDS_ONE if nxt is not None and (needed is None or nxt in needed) else _NEEDS_NONE
+                elif needed is None:
+                    needs = tuple([nxt is not None for nxt, _ in edges])
                 else:
-                    needs = [nxt is not None and nxt in needed for nxt, _ in edges]
+                    needs = tuple([nxt is not None and nxt in needed for nxt, _ in edges])
                 if True in needs:
                     in_grads = fn.apply(grads, needs, as_tensor)
                     if fn._hooks:
@@ -87,7 +139,7 @@ def run_backward(
                 if nxt is not None:
                     left = dependencies[nxt] - 1
                     dependencies[nxt] = left
-                    if left == 0:
+                    if not left:
                         ready.append(nxt)
     finally:
         grad_state.enabled = prev_mode
@@ -97,17 +149,17 @@ def run_backward(
 def _count_dependencies(roots: Iterable[Node]) -> dict[Node, int]:
     """How many edges from nodes reachable from ``roots`` point at each node."""
     dependencies: dict[Node, int] = {}
-    seen = set(roots)
-    stack = list(seen)
+    root_set = set(roots)
+    stack = list(root_set)
     while stack:
-        fn = stack.pop()
-        for nxt, _ in fn.next_functions:
-            if nxt is None:
-                continue
-            dependencies[nxt] = dependencies.get(nxt, 0) + 1
-            if nxt not in seen:
-                seen.add(nxt)
-                stack.append(nxt)
+        for nxt, _ in stack.pop().next_functions:
+            if nxt is not None:
+                if nxt in dependencies:
+                    dependencies[nxt] += 1
+                else:
+                    dependencies[nxt] = 1
+                    if nxt not in root_set:  # a root is walked once, from the start
+                        stack.append(nxt)
     return dependencies
 
 
@@ -181,7 +233,7 @@ def _accumulate(variable: Any, grad: Any, as_tensor: bool) -> None:
     elif old is None:
         # Steal the array when nothing else can see it (the engine's buffer and the locals
         # here hold the only references); otherwise copy, so .grad never aliases another tensor.
-        if not stealable or grad.base is not None or sys.getrefcount(grad) > _STEALABLE_REFCOUNT:
+        if not stealable or sys.getrefcount(grad) > _STEALABLE_REFCOUNT or not _owns(grad):
             grad = grad.copy()
         variable._grad = _node._tensor_type._make(grad)
     elif old._grad_fn is None and not old._requires_grad and old._data.shape == grad.shape:
@@ -193,3 +245,14 @@ def _accumulate(variable: Any, grad: Any, as_tensor: bool) -> None:
 # references to a gradient array held by run_backward's `grads` list, this function's argument,
 # and getrefcount's own argument
 _STEALABLE_REFCOUNT = 3
+
+
+def _owns(grad: Any) -> bool:
+    """Whether ``grad`` alone sees its memory: it owns it, or it is a C-contiguous view of all of an
+    array that nothing else references (a reduction's keepdims result reshaped, say)."""
+    base = grad.base
+    if base is None:
+        return True
+    # references to `base`: grad's own, this local, and getrefcount's argument
+    return (type(base) is xp.ndarray and base.base is None and base.size == grad.size and grad.flags.c_contiguous
+            and sys.getrefcount(base) == 3)

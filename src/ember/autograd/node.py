@@ -51,6 +51,13 @@ class Node:
     _arg_names: tuple[tuple[str, ...], ...] = ()
     _num_outputs = 1
 
+    # whether the subclass keeps Node.apply (the engine then runs it inline)
+    _plain_apply = True
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._plain_apply = cls.apply is Node.apply
+
     def __init__(self) -> None:
         self._versions: tuple[Any, ...] = ()
         self._pre_hooks: dict[int, list[Callable[..., Any]]] | None = None
@@ -81,7 +88,13 @@ class Node:
         ctx = self._ctx
         if ctx:
             # an operand saved as a Python number goes too: torch saves it as a wrapped tensor
-            self._ctx = {k: v for k, v in ctx.items() if not isinstance(v, _data_types) and k not in _OPERANDS}
+            kept = None
+            for k, v in ctx.items():
+                if not isinstance(v, _data_types) and k not in _OPERANDS:
+                    if kept is None:
+                        kept = {}
+                    kept[k] = v
+            self._ctx = kept or {}
 
     # -- the backward step ----------------------------------------------------------------
     def apply(self, grads: list[Any], needs: tuple[bool, ...], as_tensor: bool) -> list[Any]:
@@ -99,15 +112,29 @@ class Node:
                 out.append(None)
             elif not names:
                 out.append(vjp(_F_array, grad))
-            else:  # the plain backward's hot path: _saved(name, False) inlined
-                args = []
-                for name in names:
-                    if name not in ctx:
-                        raise RuntimeError(_FREED_MESSAGE)
+            elif len(names) == 1:  # the plain backward's hot path: _saved(name, False) inlined
+                name = names[0]
+                try:
                     value = ctx[name]
-                    args.append(value._data if name != "result" and isinstance(value, _tensor_type) else value)
-                out.append(vjp(_F_array, grad, *args))
+                except KeyError:
+                    raise RuntimeError(_FREED_MESSAGE) from None
+                if name != "result" and isinstance(value, _tensor_type):
+                    value = value._data
+                out.append(vjp(_F_array, grad, value))
+            else:
+                out.append(vjp(_F_array, grad, *self._saved_arrays(names)))
         return out
+
+    def _saved_arrays(self, names: tuple[str, ...]) -> list[Any]:
+        """The saved values ``names`` for a plain backward (arrays in place of Tensors)."""
+        ctx = self._ctx
+        args = []
+        for name in names:
+            if name not in ctx:
+                raise RuntimeError(_FREED_MESSAGE)
+            value = ctx[name]
+            args.append(value._data if name != "result" and isinstance(value, _tensor_type) else value)
+        return args
 
     def _check_versions(self) -> None:
         for tensor, counter, expected in self._versions:

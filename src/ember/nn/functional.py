@@ -8,6 +8,7 @@ from __future__ import annotations
 import warnings
 
 from ember import dtypes
+from ember.nn._ctc import ctc_loss
 from ember.nn._functional_conv import conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d, conv_transpose3d
 from ember.nn._functional_layers import (
     alpha_dropout,
@@ -33,6 +34,18 @@ from ember.nn._functional_losses import (
     mse_loss,
     nll_loss,
     smooth_l1_loss,
+)
+from ember.nn._functional_margin_losses import (
+    cosine_embedding_loss,
+    hinge_embedding_loss,
+    margin_ranking_loss,
+    multi_margin_loss,
+    multilabel_margin_loss,
+    multilabel_soft_margin_loss,
+    poisson_nll_loss,
+    soft_margin_loss,
+    triplet_margin_loss,
+    triplet_margin_with_distance_loss,
 )
 from ember.nn._functional_norms import batch_norm, group_norm, instance_norm, layer_norm, rms_norm
 from ember.nn._functional_pool import (
@@ -67,6 +80,9 @@ __all__ = [
     "hardtanh", "hardtanh_", "leaky_relu", "leaky_relu_", "log_softmax", "logsigmoid", "mish", "normalize", "one_hot",
     "pad", "pairwise_distance", "relu", "relu6", "relu_", "selu", "selu_", "sigmoid", "silu", "softmax", "softmin",
     "softplus", "softshrink", "softsign", "tanh", "tanhshrink", "threshold", "threshold_",
+    "cosine_embedding_loss", "ctc_loss", "hinge_embedding_loss", "margin_ranking_loss", "multi_margin_loss",
+    "multilabel_margin_loss", "multilabel_soft_margin_loss", "poisson_nll_loss", "soft_margin_loss",
+    "triplet_margin_loss", "triplet_margin_with_distance_loss",
 ]
 
 

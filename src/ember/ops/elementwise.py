@@ -14,7 +14,7 @@ from ember.autograd.grad_mode import state as grad_state
 from ember.backend import xp
 from ember.ops._shape import broadcast_error
 from ember.ops.elementwise_ternary import clamp_tensors, not_implemented
-from ember.ops.registry import attach, binary, node_class, operands, register, unary
+from ember.ops.registry import F_array, attach, binary, node_class, operands, register, unary
 from ember.tensor import Tensor
 
 __all__ = [
@@ -49,11 +49,7 @@ sqrt = unary("sqrt", "SqrtBackward0", xp.sqrt, lambda F, grad, result: grad / (2
 sin = unary("sin", "SinBackward0", xp.sin, lambda F, grad, x: grad * F.cos(x))
 cos = unary("cos", "CosBackward0", xp.cos, lambda F, grad, x: grad * -F.sin(x))
 tanh = unary("tanh", "TanhBackward0", xp.tanh, lambda F, grad, result: grad * (1 - result * result))
-sigmoid = unary(
-    "sigmoid", "SigmoidBackward0",
-    lambda x: xp.exp(-xp.logaddexp(0, -x)),  # 1 / (1 + e^-x) without overflow
-    lambda F, grad, result: grad * (1 - result) * result,
-)
+sigmoid = unary("sigmoid", "SigmoidBackward0", F_array.sigmoid, lambda F, grad, result: grad * (1 - result) * result)
 def _sign(x: Any) -> Any:
     if x.dtype.kind == "b":
         return x.copy()

@@ -13,7 +13,7 @@ from ember import dtypes
 from ember.autograd.grad_mode import state as grad_state
 from ember.backend import xp
 from ember.ops import elementwise, views
-from ember.ops.registry import attach, node_class, register
+from ember.ops.registry import attach, node_class, operands, register
 from ember.tensor import Tensor
 
 __all__ = ["add_", "clamp_", "copy_", "div_", "divide_", "fill_", "mul_", "multiply_", "pow_", "sub_", "subtract_",
@@ -68,9 +68,14 @@ def _write(self: Tensor, out: Tensor) -> Tensor:
     return _written(self, out._grad_fn)
 
 
-def _inplace(op: Callable[..., Tensor], name: str) -> Callable[..., Tensor]:
+def _inplace(op: Callable[..., Tensor], name: str, into: Callable[..., bool] | None = None) -> Callable[..., Tensor]:
+    """The in-place method of ``op``. ``into(self, *args, **kwargs)``, where given, writes the result
+    straight into ``self``'s array when nothing is recorded, and says whether it could."""
+
     def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
         if not _check_leaf(self, any(getattr(a, "_requires_grad", False) for a in args)):
+            if into is not None and into(self, *args, **kwargs):
+                return _written(self, None)
             prev, grad_state.enabled = grad_state.enabled, False
             try:
                 return _write(self, op(self, *args, **kwargs))
@@ -97,10 +102,32 @@ def _inplace(op: Callable[..., Tensor], name: str) -> Callable[..., Tensor]:
     return register(method)
 
 
-add_ = _inplace(elementwise.add, "add_")
-sub_ = _inplace(elementwise.sub, "sub_")
-mul_ = _inplace(elementwise.mul, "mul_")
-div_ = _inplace(elementwise.div, "div_")
+def _ufunc_into(ufunc: Any, int_to_float: bool = False) -> Callable[..., bool]:
+    """``ufunc(self, other, out=self)``: one pass, no new array, where that is what the op computes
+    (the result in ``self``'s dtype and shape; ``alpha`` scales ``other`` first, as the op does)."""
+
+    def into(self: Tensor, other: Any, *, alpha: Any = 1, rounding_mode: Any = None) -> bool:
+        x = self._data
+        if rounding_mode is not None or x.dtype.kind == "b" or (alpha != 1 and x.dtype.kind != "f"):
+            return False
+        a, y = operands(self, other, int_to_float)
+        if a is not x:  # the result has another dtype than self
+            return False
+        if alpha != 1:
+            y = alpha * y
+        try:
+            ufunc(x, y, out=x)
+        except ValueError:  # other broadcasts self to a larger shape: the op raises torch's error
+            return False
+        return True
+
+    return into
+
+
+add_ = _inplace(elementwise.add, "add_", _ufunc_into(xp.add))
+sub_ = _inplace(elementwise.sub, "sub_", _ufunc_into(xp.subtract))
+mul_ = _inplace(elementwise.mul, "mul_", _ufunc_into(xp.multiply))
+div_ = _inplace(elementwise.div, "div_", _ufunc_into(xp.true_divide, int_to_float=True))
 pow_ = _inplace(elementwise.pow, "pow_")
 subtract_, multiply_, divide_ = sub_, mul_, div_
 

@@ -37,7 +37,7 @@ def register(fn: Callable[..., Any], name: str | None = None) -> Callable[..., A
 
 def attach(out: Tensor, cls: type[Node], inputs: tuple[Any, ...], ctx: dict[str, Any]) -> Tensor:
     """Record ``out`` as made by a ``cls`` node from ``inputs`` (Tensors or Python numbers)."""
-    node = cls.__new__(cls)
+    node = _new(cls)
     node._pre_hooks = node._hooks = node._retained = None
     edges = []
     meta = []
@@ -45,13 +45,18 @@ def attach(out: Tensor, cls: type[Node], inputs: tuple[Any, ...], ctx: dict[str,
     for t in inputs:
         if isinstance(t, Tensor):
             fn = t._grad_fn
-            edge = (fn, t._output_nr) if fn is not None and t._base is None else t._grad_edge()
-            unused = unused or edge[0] is None
+            if fn is None or t._base is not None:
+                edge = t._grad_edge()
+                if edge[0] is None:
+                    unused = True
+            else:
+                edge = (fn, t._output_nr)
             edges.append(edge)
-            meta.append((t._data.shape, t._data.dtype))
+            data = t._data
+            meta.append((data.shape, data.dtype))
         else:
             unused = True
-            edges.append((None, 0))
+            edges.append(_NO_EDGE)
             meta.append(None)
     node.next_functions = tuple(edges)
     node._input_meta = tuple(meta)
@@ -59,7 +64,10 @@ def attach(out: Tensor, cls: type[Node], inputs: tuple[Any, ...], ctx: dict[str,
     if ctx:
         if unused and len(cls._arg_names) > 1:
             # save only what the rules of the inputs that need a gradient use (torch does the same)
-            used = {n for (fn, _), names in zip(edges, cls._arg_names) if fn is not None for n in names}
+            used: set[str] = set()
+            for (fn, _), names in zip(edges, cls._arg_names):
+                if fn is not None:
+                    used.update(names)
             ctx = {k: v for k, v in ctx.items() if k in used}
         # remember the version of every saved tensor (and of the output, when saved as `result`)
         versions = [(v, v._vc, v._vc[0]) for v in ctx.values() if isinstance(v, Tensor)]
@@ -73,8 +81,18 @@ def attach(out: Tensor, cls: type[Node], inputs: tuple[Any, ...], ctx: dict[str,
     return out
 
 
+_new = object.__new__
+_NO_EDGE = (None, 0)
+_ndarray = xp.ndarray
+_asarray = xp.asarray
+
+
 def _saves(cls: type[Node], name: str) -> bool:
     return any(name in names for names in cls._arg_names)
+
+
+# unary and binary record their node inline (what ``attach`` does, for the shapes they know): the
+# per-op path of small tensors is mostly Python frames, so it makes as few as it can.
 
 
 def unary(name: str, node_name: str, forward: Callable[[Any], Any], vjp: Callable[..., Any],
@@ -89,16 +107,40 @@ def unary(name: str, node_name: str, forward: Callable[[Any], Any], vjp: Callabl
         except AttributeError:
             raise TypeError(
                 f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}") from None
+        meta = ((x.shape, x.dtype),)
         if int_to_float and x.dtype.kind != "f":
             x = x.astype(dtypes._default.value.numpy)
-        out = Tensor._make(forward(x))
-        if input._requires_grad and grad_state.enabled:
-            ctx = {}
+        r = forward(x)
+        out = _new(Tensor)  # Tensor._make, inline
+        out._data = r if type(r) is _ndarray else _asarray(r)
+        out._grad = out._hooks = out._accumulator = out._base = None
+        out._output_nr = 0
+        out._vc = [0]
+        if not input._requires_grad or not grad_state.enabled:
+            out._requires_grad = False
+            out._grad_fn = None
+        else:
+            node = _new(cls)
+            node._pre_hooks = node._hooks = node._retained = None
+            fn = input._grad_fn
+            node.next_functions = ((fn, input._output_nr),) if fn is not None and input._base is None else (
+                input._grad_edge(),)
+            node._input_meta = meta
             if save_x:
-                ctx["x"] = input
-            if save_result:
-                ctx["result"] = out._data
-            attach(out, cls, (input,), ctx)
+                if save_result:
+                    node._ctx = {"x": input, "result": out._data}
+                    node._versions = ((input, input._vc, input._vc[0]), (out._data, out._vc, 0))
+                else:
+                    node._ctx = {"x": input}
+                    node._versions = ((input, input._vc, input._vc[0]),)
+            elif save_result:
+                node._ctx = {"result": out._data}
+                node._versions = ((out._data, out._vc, 0),)
+            else:
+                node._ctx = {}
+                node._versions = ()
+            out._grad_fn = node
+            out._requires_grad = True
         return out
 
     op.__name__ = op.__qualname__ = name
@@ -162,23 +204,74 @@ def binary(name: str, node_name: str, forward: Callable[[Any, Any], Any],
            int_to_float: bool = False) -> Callable[..., Tensor]:
     """An elementwise op of two operands (tensors or Python numbers) that broadcast."""
     cls = node_class(node_name, vjp_a, vjp_b)
-    save_a, save_b, save_result = _saves(cls, "a"), _saves(cls, "b"), _saves(cls, "result")
+    names_a, names_b = cls._arg_names
+    # what the node saves when both inputs need a gradient, only the first, only the second
+    saves = {(True, True): set(names_a) | set(names_b), (True, False): set(names_a), (False, True): set(names_b)}
+    saves = {k: (("a" in v), ("b" in v), ("result" in v)) for k, v in saves.items()}
 
     def op(input: Any, other: Any) -> Tensor:
-        x, y = operands(input, other, int_to_float)
+        if isinstance(input, Tensor):  # the common cases of ``operands``, inline
+            x = input._data
+            if isinstance(other, Tensor):
+                y = other._data
+                if x.dtype is not y.dtype or (int_to_float and x.dtype.kind != "f"):
+                    x, y = operands(input, other, int_to_float)
+            elif (type(other) is float or type(other) is int) and x.dtype.kind == "f":
+                y = other
+            else:
+                x, y = operands(input, other, int_to_float)
+        else:
+            x, y = operands(input, other, int_to_float)
         try:
-            out = Tensor._make(forward(x, y))
+            r = forward(x, y)
         except ValueError:
             raise broadcast_error(xp.shape(x), xp.shape(y)) from None
-        if grad_state.enabled and (getattr(input, "_requires_grad", False) or getattr(other, "_requires_grad", False)):
-            ctx = {}
-            if save_a:
-                ctx["a"] = input
-            if save_b:
-                ctx["b"] = other
-            if save_result:
-                ctx["result"] = out._data
-            attach(out, cls, (input, other), ctx)
+        out = _new(Tensor)  # Tensor._make, inline
+        out._data = r if type(r) is _ndarray else _asarray(r)
+        out._grad = out._hooks = out._accumulator = out._base = None
+        out._output_nr = 0
+        out._vc = [0]
+        if not grad_state.enabled or not (getattr(input, "_requires_grad", False)
+                                          or getattr(other, "_requires_grad", False)):
+            out._requires_grad = False
+            out._grad_fn = None
+            return out
+        ctx = {}
+        versions = []
+        if isinstance(input, Tensor):
+            fn = input._grad_fn
+            edge_a = (fn, input._output_nr) if fn is not None and input._base is None else input._grad_edge()
+            data = input._data
+            meta_a = (data.shape, data.dtype)
+        else:
+            edge_a, meta_a = _NO_EDGE, None
+        if isinstance(other, Tensor):
+            fn = other._grad_fn
+            edge_b = (fn, other._output_nr) if fn is not None and other._base is None else other._grad_edge()
+            data = other._data
+            meta_b = (data.shape, data.dtype)
+        else:
+            edge_b, meta_b = _NO_EDGE, None
+        save_a, save_b, save_result = saves[edge_a[0] is not None, edge_b[0] is not None]
+        if save_a:
+            ctx["a"] = input
+            if meta_a is not None:
+                versions.append((input, input._vc, input._vc[0]))
+        if save_b:
+            ctx["b"] = other
+            if meta_b is not None:
+                versions.append((other, other._vc, other._vc[0]))
+        if save_result:
+            ctx["result"] = out._data
+            versions.append((out._data, out._vc, 0))
+        node = _new(cls)
+        node._pre_hooks = node._hooks = node._retained = None
+        node.next_functions = (edge_a, edge_b)
+        node._input_meta = (meta_a, meta_b)
+        node._ctx = ctx
+        node._versions = tuple(versions)
+        out._grad_fn = node
+        out._requires_grad = True
         return out
 
     op.__name__ = op.__qualname__ = name
@@ -201,7 +294,13 @@ class F_array:
 
     @staticmethod
     def sigmoid(a: Any) -> Any:
-        return xp.exp(-xp.logaddexp(0, -a))  # 1 / (1 + e^-a) without overflow
+        """1 / (1 + e^-a), as torch computes it (e^-a may overflow to inf, quietly: the result is then 0)."""
+        if a.dtype == xp.float16:  # computed in float32 and rounded, as torch's CPU kernel does
+            return F_array.sigmoid(a.astype(xp.float32)).astype(xp.float16)
+        out = xp.negative(a, out=xp.empty(a.shape, a.dtype))
+        xp.exp(out, out=out)
+        out += 1
+        return xp.reciprocal(out, out=out)
 
     @staticmethod
     def conform(grad: Any, meta: tuple[tuple[int, ...], Any]) -> Any:

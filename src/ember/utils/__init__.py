@@ -1,4 +1,4 @@
-"""Utilities (``torch.utils``): ``ember.utils.data``."""
-from ember.utils import data
+"""Utilities (``torch.utils``): ``ember.utils.data``, ``ember.utils.safetensors``."""
+from ember.utils import data, safetensors
 
-__all__ = ["data"]
+__all__ = ["data", "safetensors"]

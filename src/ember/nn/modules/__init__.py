@@ -32,20 +32,32 @@ from ember.nn.modules.activation import (
 from ember.nn.modules.batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d
 from ember.nn.modules.container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from ember.nn.modules.conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
+from ember.nn.modules.distance import CosineSimilarity, PairwiseDistance
 from ember.nn.modules.dropout import AlphaDropout, Dropout, Dropout1d, Dropout2d, Dropout3d, FeatureAlphaDropout
 from ember.nn.modules.flatten import Flatten, Unflatten
 from ember.nn.modules.linear import Bilinear, Identity, Linear
 from ember.nn.modules.loss import (
                                          BCELoss,
                                          BCEWithLogitsLoss,
+                                         CosineEmbeddingLoss,
                                          CrossEntropyLoss,
+                                         CTCLoss,
                                          GaussianNLLLoss,
+                                         HingeEmbeddingLoss,
                                          HuberLoss,
                                          KLDivLoss,
                                          L1Loss,
+                                         MarginRankingLoss,
                                          MSELoss,
+                                         MultiLabelMarginLoss,
+                                         MultiLabelSoftMarginLoss,
+                                         MultiMarginLoss,
                                          NLLLoss,
+                                         PoissonNLLLoss,
                                          SmoothL1Loss,
+                                         SoftMarginLoss,
+                                         TripletMarginLoss,
+                                         TripletMarginWithDistanceLoss,
 )
 from ember.nn.modules.module import Module
 from ember.nn.modules.normalization import GroupNorm, LayerNorm, RMSNorm
@@ -74,4 +86,8 @@ __all__ = [
     "MSELoss", "Mish", "Module", "ModuleDict", "ModuleList", "NLLLoss", "PReLU", "ParameterDict", "ParameterList",
     "RMSNorm", "RReLU", "ReLU", "ReLU6", "SELU", "Sequential", "SiLU", "Sigmoid", "SmoothL1Loss", "Softmax",
     "Softmax2d", "Softmin", "Softplus", "Softshrink", "Softsign", "Tanh", "Tanhshrink", "Threshold", "Unflatten",
+    "CosineSimilarity", "PairwiseDistance",
+    "CTCLoss", "CosineEmbeddingLoss", "HingeEmbeddingLoss", "MarginRankingLoss", "MultiLabelMarginLoss",
+    "MultiLabelSoftMarginLoss", "MultiMarginLoss", "PoissonNLLLoss", "SoftMarginLoss", "TripletMarginLoss",
+    "TripletMarginWithDistanceLoss",
 ]
