@@ -84,9 +84,9 @@ def _torch_params(fn: Any) -> list[tuple[str, Any]]:
             raise ValueError
         return [(p.name, p.default) for p in params]
     except ValueError:
-        line = next(ln for ln in fn.__doc__.splitlines() if ln.strip())
+        doc = fn.__doc__.strip()  # the signature line, which may wrap: up to the first ")"
         out = []
-        for arg in line[line.index("(") + 1:line.rindex(")")].split(","):
+        for arg in doc[doc.index("(") + 1:doc.index(")")].split(","):
             name, _, default = (s.strip() for s in arg.partition("="))
             out.append((name, ast.literal_eval(default) if default else inspect.Parameter.empty))
         return out

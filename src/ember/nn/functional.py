@@ -9,7 +9,9 @@ import warnings
 
 from ember import dtypes
 from ember.nn._ctc import ctc_loss
+from ember.nn._functional_attention import multi_head_attention_forward, scaled_dot_product_attention
 from ember.nn._functional_conv import conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d, conv_transpose3d
+from ember.nn._functional_fold import channel_shuffle, fold, pixel_shuffle, pixel_unshuffle, unfold
 from ember.nn._functional_layers import (
     alpha_dropout,
     bilinear,
@@ -60,6 +62,9 @@ from ember.nn._functional_pool import (
     max_pool2d,
     max_pool3d,
 )
+from ember.nn._functional_sampling import affine_grid, grid_sample
+from ember.nn._functional_sparse import embedding_bag
+from ember.nn._functional_spatial import interpolate, upsample, upsample_bilinear, upsample_nearest
 from ember.ops import activation as _A
 from ember.ops import elementwise as _E
 from ember.ops import softmaxes as _S
@@ -69,6 +74,8 @@ from ember.ops.nn_ops import cosine_similarity, normalize, one_hot, pad, pairwis
 from ember.tensor import Tensor
 
 __all__ = [
+    "affine_grid", "channel_shuffle", "embedding_bag", "fold", "grid_sample", "interpolate", "pixel_shuffle",
+    "pixel_unshuffle", "unfold", "upsample", "upsample_bilinear", "upsample_nearest",
     "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d", "avg_pool1d",
     "avg_pool2d", "avg_pool3d", "max_pool1d", "max_pool2d", "max_pool3d",
     "alpha_dropout", "batch_norm", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
@@ -83,6 +90,7 @@ __all__ = [
     "cosine_embedding_loss", "ctc_loss", "hinge_embedding_loss", "margin_ranking_loss", "multi_margin_loss",
     "multilabel_margin_loss", "multilabel_soft_margin_loss", "poisson_nll_loss", "soft_margin_loss",
     "triplet_margin_loss", "triplet_margin_with_distance_loss",
+    "multi_head_attention_forward", "scaled_dot_product_attention",
 ]
 
 

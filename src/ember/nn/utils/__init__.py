@@ -1,5 +1,5 @@
 """ember.nn.utils: gradient clipping and parameter/vector conversion (re-exports only)."""
-from ember.nn.utils import parametrizations, parametrize
+from ember.nn.utils import parametrizations, parametrize, rnn
 from ember.nn.utils.clip_grad import (
            clip_grad_norm,
            clip_grad_norm_,
@@ -11,5 +11,5 @@ from ember.nn.utils.convert_parameters import parameters_to_vector, vector_to_pa
 from ember.nn.utils.weight_norm import remove_weight_norm, weight_norm
 
 __all__ = ["clip_grad_norm", "clip_grad_norm_", "clip_grad_value_", "clip_grads_with_norm_", "get_total_norm",
-           "parameters_to_vector", "vector_to_parameters", "parametrizations", "parametrize",
+           "parameters_to_vector", "vector_to_parameters", "rnn", "parametrizations", "parametrize",
            "remove_weight_norm", "weight_norm"]
