@@ -32,3 +32,7 @@ row("bernoulli__tensor", "bernoulli_", lambda T, x, p: _fresh(x).bernoulli_(p.ab
 row("bernoulli", "bernoulli", lambda T, p: T.bernoulli(p.abs(), generator=_gen(T)), (3, 4), domain="unit")
 row("bernoulli_p", "bernoulli", lambda T, x: T.bernoulli(x, 0.25, generator=_gen(T)), (3, 4), grad=False)
 row("exponential_", "exponential_", lambda T, x: _fresh(x).exponential_(1.5, generator=_gen(T)), (3, 4))
+row("multinomial", "multinomial", lambda T, p: T.multinomial(p, 3, generator=_gen(T)), (3, 5), domain="positive",
+    grad=False, gradcheck=False)
+row("multinomial_replacement", "multinomial", lambda T, p: p.multinomial(8, True, generator=_gen(T)), (5,),
+    domain="positive", grad=False, gradcheck=False)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import importlib.util
+import math
 from pathlib import Path
 from types import ModuleType
 
@@ -50,3 +51,9 @@ def test_digits_cnn_matches_torch_and_reloads(tmp_path: Path) -> None:
     state = torch.load(tmp_path / "digits_cnn_ember.pt", weights_only=True)
     assert sorted(state["model"]) == sorted(torch.load(tmp_path / "digits_cnn_torch.pt")["model"])
 
+
+def test_char_transformer_learns(tmp_path: Path) -> None:
+    ember_result, torch_result = run_both("char_transformer", tmp_path, "--steps", "20", "--sample-length", "20")
+    assert ember_result["loss"] == pytest.approx(torch_result["loss"], rel=1e-3)
+    assert ember_result["val_loss"] == pytest.approx(torch_result["val_loss"], rel=1e-3)
+    assert math.isfinite(ember_result["val_loss"])

@@ -75,6 +75,7 @@ from ember.ops.movement import (
     unsqueeze,
     view,
 )
+from ember.ops.multinomial import multinomial, multinomial_method
 from ember.ops.nn_ops import cosine_similarity, pairwise_distance
 from ember.ops.norms import norm
 from ember.ops.rearrange import *  # noqa: F403
@@ -201,6 +202,7 @@ def _bind_methods() -> None:
     methods.update(elementwise_math.tensor_methods())
     methods.update({n: getattr(sampling, n) for n in ("normal_", "uniform_", "random_", "bernoulli_", "bernoulli",
                                                     "exponential_")})
+    methods["multinomial"] = multinomial_method
     methods["where"] = lambda self, condition, other: E.where(condition, self, other)
     methods["view_as"] = lambda self, other: movement.view(self, other._data.shape)
     methods["reshape_as"] = lambda self, other: movement.reshape(self, other._data.shape)

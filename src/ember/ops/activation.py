@@ -85,16 +85,17 @@ def _erf_float32(x: Any) -> Any:
     exact (``erf_array``) in float64."""
     if x.dtype != xp.float32:
         return erf_array(x)
-    t = xp.abs(x)
-    t *= _AS_P
+    if x.ndim == 0:  # NumPy turns 0-d results into scalars, which out= refuses
+        return _erf_float32(x.reshape(1)).reshape(())
+    t = xp.abs(x) * _AS_P
     t += 1
     xp.reciprocal(t, out=t)
     r = t * _AS_COEFFS[0]
     for c in _AS_COEFFS[1:]:
         r += c
         r *= t
-    e = xp.multiply(x, x)
-    xp.negative(e, out=e)
+    e = -x
+    e *= x
     xp.exp(e, out=e)
     r *= e
     xp.subtract(1, r, out=r)

@@ -1,11 +1,12 @@
 """Datasets, samplers and the DataLoader (``torch.utils.data``)."""
 from ember.utils.data.collate import default_collate, default_convert
-from ember.utils.data.dataloader import DataLoader
+from ember.utils.data.dataloader import DataLoader, _DatasetKind, get_worker_info
 from ember.utils.data.dataset import (
     ChainDataset,
     ConcatDataset,
     Dataset,
     IterableDataset,
+    StackDataset,
     Subset,
     TensorDataset,
     random_split,
@@ -15,6 +16,7 @@ from ember.utils.data.sampler import (
     RandomSampler,
     Sampler,
     SequentialSampler,
+    SubsetRandomSampler,
     WeightedRandomSampler,
 )
 
@@ -22,4 +24,5 @@ __all__ = [
     "BatchSampler", "ChainDataset", "ConcatDataset", "DataLoader", "Dataset", "IterableDataset", "RandomSampler",
     "Sampler", "SequentialSampler", "Subset", "TensorDataset", "WeightedRandomSampler", "default_collate",
     "default_convert", "random_split",
+    "StackDataset", "SubsetRandomSampler", "_DatasetKind", "get_worker_info",
 ]

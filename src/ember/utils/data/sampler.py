@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterable, Iterator, Sized
+from collections.abc import Iterable, Iterator, Sequence, Sized
 from typing import Any, Generic, TypeVar
 
 import ember
@@ -15,7 +15,8 @@ from ember.random import Generator
 
 _T_co = TypeVar("_T_co", covariant=True)
 
-__all__ = ["BatchSampler", "RandomSampler", "Sampler", "SequentialSampler", "WeightedRandomSampler"]
+__all__ = ["BatchSampler", "RandomSampler", "Sampler", "SequentialSampler", "SubsetRandomSampler",
+           "WeightedRandomSampler"]
 
 
 class Sampler(Generic[_T_co]):
@@ -89,6 +90,22 @@ class RandomSampler(Sampler[int]):
 
     def __len__(self) -> int:
         return self.num_samples
+
+
+class SubsetRandomSampler(Sampler[int]):
+    """``indices`` in a random order: ``indices[j]`` for ``j`` in ``randperm(len(indices), generator=generator)``
+    (the default generator when ``generator`` is None), a new order each pass."""
+
+    def __init__(self, indices: Sequence[int], generator: Generator | None = None) -> None:
+        self.indices = indices
+        self.generator = generator
+
+    def __iter__(self) -> Iterator[int]:
+        for i in ember.randperm(len(self.indices), generator=self.generator).tolist():
+            yield self.indices[i]
+
+    def __len__(self) -> int:
+        return len(self.indices)
 
 
 def _multinomial(weights: ember.Tensor, num_samples: int, replacement: bool, generator: Generator | None) -> list[int]:
