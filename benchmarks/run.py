@@ -142,7 +142,8 @@ def _table(results: dict[str, Any]) -> list[str]:
     for name, row in results.items():
         ember_t, torch_t = row["ember"], row.get("torch")
         ratio = f"{ember_t / torch_t:.2f}" if torch_t else "n/a"
-        extra = f" (NumPy floor {_format(row['numpy'])}, ember / floor {ember_t / row['numpy']:.2f})" if "numpy" in row else ""
+        extra = (f" (NumPy floor {_format(row['numpy'])}, ember / floor {ember_t / row['numpy']:.2f})"
+                 if "numpy" in row else "")
         lines.append(f"| {name}{' (per op)' if name == 'tiny_chain' else ''} | {_format(ember_t)} | "
                      f"{_format(torch_t) if torch_t else 'n/a'} | {ratio}{extra} |")
     return lines
@@ -190,7 +191,8 @@ def main() -> None:
            "(median of repeats after warm-up). Lower ratio is better.", "",
            "Machine: " + "; ".join(f"{k} {v}" for k, v in info.items()), ""]
     for threads, results in sections:
-        doc += [f"## {threads} thread{'s' if threads > 1 else ''} (torch.set_num_threads({threads}), BLAS {threads})", "",
+        doc += [f"## {threads} thread{'s' if threads > 1 else ''} (torch.set_num_threads({threads}), "
+                f"BLAS {threads})", "",
                 *_table(results), ""]
     if memory_lines:
         doc += ["## Memory (`mlp_step`, 200 steps, 1 thread, each library in a fresh process)", "",

@@ -43,7 +43,7 @@ def run_backward(
     buffers: dict[Node, list[Any]] = {}
     for (fn, nr), grad in roots:
         _add_to_buffer(buffers, fn, nr, grad)
-    ready = [fn for fn in buffers if dependencies.get(fn, 0) == 0]
+    ready = [fn for fn in buffers if fn not in dependencies]
 
     conform = F.conform
     _Tensor = _node._tensor_type
@@ -93,7 +93,7 @@ def run_backward(
                     else:
                         g = vjp(F, grad, *fn._saved_arrays(names))
                     if g is not None:
-                        if g.shape != meta[0] or g.dtype != meta[1]:
+                        if g.shape != meta[0] or (g.dtype is not meta[1] and g.dtype != meta[1]):
                             g = conform(g, meta)
                         buf = buffers.get(nxt)
                         if buf is None:

@@ -238,11 +238,25 @@ def _scaled(grad: Any, s: Any) -> Any:
     return grad if s == 1 else grad * s
 
 
+def _column_major(m: Any) -> bool:
+    """Is the matrix (the last two dims of an array or Tensor) laid out column by column, as ``w.T`` is?"""
+    strides = (m._data if isinstance(m, Tensor) else m).strides
+    return len(strides) >= 2 and strides[-2] < strides[-1]
+
+
+def _mat2_grad(F: Any, grad: Any, a: Any, b: Any, alpha: Any) -> Any:
+    """a^T grad; for a column-major ``b`` (Linear's ``weight.T``) computed as (grad^T a)^T, so the
+    gradient has b's layout and reaches the weight as a plain row-major array (no copy there)."""
+    if _column_major(b):
+        return _scaled(F.transpose(F.matmul(F.transpose(grad, -1, -2), a), -1, -2), alpha)
+    return _scaled(F.matmul(F.transpose(a, -1, -2), grad), alpha)
+
+
 _Addmm = node_class(
     "AddmmBackward0",
     lambda F, grad, beta: _scaled(grad, beta),
     lambda F, grad, b, alpha: _scaled(F.matmul(grad, F.transpose(b, -1, -2)), alpha),
-    lambda F, grad, a, alpha: _scaled(F.matmul(F.transpose(a, -1, -2), grad), alpha))
+    _mat2_grad)
 _Baddbmm = node_class("BaddbmmBackward0", *_Addmm._vjps)
 _Addbmm = node_class("AddbmmBackward0", *_Addmm._vjps)  # grad @ b^T broadcasts over the batch: the engine sums it
 _Addmv = node_class(
@@ -267,9 +281,11 @@ def _fused(cls: Any, input: Tensor, a: Tensor, b: Tensor, product: Any, beta: An
     else:
         if kind != "f":  # torch truncates float scalars for integer tensors
             beta, alpha = int(beta), int(alpha)
-        out = product if alpha == 1 else product * alpha
-        data = out if beta == 0 else (x if beta == 1 else x * beta) + out
-    result = Tensor._make(xp.ascontiguousarray(xp.broadcast_to(data, product.shape)))
+        # the product is a fresh array of the result's shape: scale it and add ``input`` in place
+        data = product if alpha == 1 else xp.multiply(product, alpha, out=product)
+        if beta != 0:
+            data += x if beta == 1 else x * beta
+    result = Tensor._make(data)
     if grad_state.enabled and (input._requires_grad or a._requires_grad or b._requires_grad):
         attach(result, cls, (input, a, b), {"a": a, "b": b, "beta": beta, "alpha": alpha})
     return result

@@ -12,6 +12,7 @@ so every rule is written once for both.
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -83,6 +84,7 @@ def attach(out: Tensor, cls: type[Node], inputs: tuple[Any, ...], ctx: dict[str,
 
 _new = object.__new__
 _NO_EDGE = (None, 0)
+_SAME_SIZE_UINT = {xp.dtype(xp.float32): xp.uint32, xp.dtype(xp.float64): xp.uint64, xp.dtype(xp.float16): xp.uint16}
 _ndarray = xp.ndarray
 _asarray = xp.asarray
 
@@ -281,8 +283,21 @@ def binary(name: str, node_name: str, forward: Callable[[Any, Any], Any],
 class F_array:
     """The rule namespace on NumPy arrays (a plain backward: no graph is built)."""
 
-    exp, log, sin, cos, sign, where, matmul = xp.exp, xp.log, xp.sin, xp.cos, xp.sign, xp.where, xp.matmul
+    exp, log, sin, cos, sign, matmul = xp.exp, xp.log, xp.sin, xp.cos, xp.sign, xp.matmul
     tanh = xp.tanh
+
+    @staticmethod
+    def where(cond: Any, a: Any, b: Any) -> Any:
+        """``xp.where``; for ``where(mask, grad, 0)`` (relu's, clamp's ... rules) a bitwise AND with the
+        mask instead: NumPy's where branches per element and is ~10x slower on a random mask."""
+        zero = (type(b) is int or type(b) is float) and b == 0 and math.copysign(1.0, b) > 0  # not -0.0
+        if zero and type(a) is _ndarray and type(cond) is _ndarray and a.ndim and a.shape == cond.shape \
+                and a.dtype in _SAME_SIZE_UINT and cond.dtype == xp.bool_:
+            keep = cond.view(xp.uint8).astype(_SAME_SIZE_UINT[a.dtype])
+            xp.negative(keep, out=keep)  # 1 -> all bits set
+            keep &= a.view(keep.dtype)
+            return keep.view(a.dtype)
+        return xp.where(cond, a, b)
     sinh, cosh, digamma, xlogy = xp.sinh, xp.cosh, staticmethod(_special.digamma), staticmethod(_special.xlogy)
     polygamma = staticmethod(_special.polygamma)
 
