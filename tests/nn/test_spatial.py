@@ -328,3 +328,16 @@ def test_grad_fn_names():
     for name, args in (("pixel_shuffle", (2,)), ("pixel_unshuffle", (2,)), ("channel_shuffle", (2,)),
                        ("unfold", (2,))):
         assert grad_fn_name(getattr(EF, name)(x, *args)) == grad_fn_name(getattr(TF, name)(t, *args))
+
+
+def test_grid_sample_second_derivative_refuses_instead_of_silent_zeros() -> None:
+    # torch has a second derivative here (GridSampler2DBackwardBackward0); ember has none, so a
+    # backward through the gradient must fail loudly rather than return constants
+    x = ember.randn(1, 1, 3, 3, requires_grad=True, dtype=ember.float64)
+    grid = (ember.rand(1, 2, 2, 2, dtype=ember.float64) * 2 - 1).requires_grad_()
+    y = ember.nn.functional.grid_sample(x, grid, align_corners=False)
+    grads = ember.autograd.grad(y.sum(), (x, grid), create_graph=True)
+    for g in grads:
+        assert type(g.grad_fn).__name__ == "GridSampler2DBackwardBackward0"
+        with pytest.raises(NotImplementedError, match="grid_sampler_2d_backward"):
+            g.sum().backward(retain_graph=True)

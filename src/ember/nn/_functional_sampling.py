@@ -156,7 +156,25 @@ def _sample_array(x: Any, s: _Sampling) -> Any:
     return out.transpose(0, 3, 1, 2)
 
 
-def _input_rule(F: Any, grad: Any, s: _Sampling) -> Any:
+def _second_order_refused(out: Any, grad: Any, x: Any, grid: Any) -> Any:
+    """Under create_graph: the gradient as a Tensor whose own backward refuses (ember has no second
+    derivative of grid_sample; torch does), rather than a constant that would give silent zeros."""
+    if not isinstance(grad, Tensor):
+        return out
+    result = Tensor._make(out)
+    if grad_state.enabled:
+        attach(result, _GridSamplerDouble, (grad, x, grid), {})
+    return result
+
+
+def _refuse(F: Any, grad: Any) -> Any:
+    raise NotImplementedError("the derivative for 'grid_sampler_2d_backward' is not implemented.")
+
+
+_GridSamplerDouble = node_class("GridSampler2DBackwardBackward0", _refuse, _refuse, _refuse)
+
+
+def _input_rule(F: Any, grad: Any, s: _Sampling, x: Any, grid: Any) -> Any:
     g = grad._data if isinstance(grad, Tensor) else grad
     g = g.transpose(0, 2, 3, 1)
     n, c, h, w = s.shape
@@ -164,10 +182,10 @@ def _input_rule(F: Any, grad: Any, s: _Sampling) -> Any:
     for (pos, inside, _, _), wt in zip(s.corners, s.weights(), strict=True):
         add_at(dx, pos[inside], (g * wt[..., None])[inside])
     dx = dx.reshape(n, h, w, c).transpose(0, 3, 1, 2)
-    return Tensor._make(dx) if isinstance(grad, Tensor) else dx
+    return _second_order_refused(dx, grad, x, grid)
 
 
-def _grid_rule(F: Any, grad: Any, x: Any, s: _Sampling) -> Any:
+def _grid_rule(F: Any, grad: Any, x: Any, s: _Sampling, grid: Any) -> Any:
     g = grad._data if isinstance(grad, Tensor) else grad
     xv = x._data if isinstance(x, Tensor) else x
     out = xp.zeros((*s.x.shape, 2), g.dtype)
@@ -178,7 +196,7 @@ def _grid_rule(F: Any, grad: Any, x: Any, s: _Sampling) -> Any:
         gx = (ne - nw) * (y1 - s.y) + (se - sw) * (s.y - y0)
         gy = (sw - nw) * (x1 - s.x) + (se - ne) * (s.x - x0)
         out[..., 0], out[..., 1] = gx * s.mult[0], gy * s.mult[1]
-    return Tensor._make(out) if isinstance(grad, Tensor) else out
+    return _second_order_refused(out, grad, x, grid)
 
 
 _GridSampler2D = node_class("GridSampler2DBackward0", _input_rule, _grid_rule)
@@ -218,5 +236,5 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear", padding_mod
     s = _Sampling(ix, iy, (mx, my), x.shape, mode == "nearest")
     out = Tensor._make(_sample_array(x, s).astype(x.dtype, copy=False))
     if grad_state.enabled and (input._requires_grad or grid._requires_grad):
-        attach(out, _GridSampler2D, (input, grid), {"s": s, "x": input})
+        attach(out, _GridSampler2D, (input, grid), {"s": s, "x": input, "grid": grid})
     return out
