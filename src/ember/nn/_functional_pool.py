@@ -83,8 +83,22 @@ def _scatter_rule(F: Any, grad: Any, index: Any, in_shape: tuple[int, ...]) -> A
     return F.reshape(F.scatter_zeros(F.reshape(grad, (n, c, p)), 2, index, (n, c, spatial)), in_shape)
 
 
+def _disjoint_rule(F: Any, grad: Any, index: Any, in_shape: tuple[int, ...]) -> Any:
+    """``_scatter_rule`` where the windows do not overlap: no position is chosen twice, so on arrays
+    the gradients are written (not added) at their flat positions, with identical results."""
+    if isinstance(grad, Tensor):
+        return _scatter_rule(F, grad, index, in_shape)
+    n, c, p = index.shape
+    spatial = math.prod(in_shape) // (n * c) if n * c else 0
+    out = xp.zeros(math.prod(in_shape), grad.dtype)
+    out[index + xp.arange(0, n * c * spatial, spatial).reshape(n, c, 1)] = grad.reshape(n, c, p)
+    return out.reshape(in_shape)
+
+
 _MaxPool = {2: node_class("MaxPool2DWithIndicesBackward0", _scatter_rule),
             3: node_class("MaxPool3DWithIndicesBackward0", _scatter_rule)}
+_MaxPoolDisjoint = {2: node_class("MaxPool2DWithIndicesBackward0", _disjoint_rule),
+                    3: node_class("MaxPool3DWithIndicesBackward0", _disjoint_rule)}
 _AdaptiveMaxPool = node_class("AdaptiveMaxPool2DBackward0", _scatter_rule)
 
 
@@ -100,22 +114,64 @@ def _finish_max(input: Tensor, values: Any, index: Any, cls: type, return_indice
     return out, Tensor._make(index if batched else index[0])
 
 
+def _first_max(x: Any, k: tuple[int, ...], s: tuple[int, ...], p: tuple[int, ...], d: tuple[int, ...],
+               out: tuple[int, ...]) -> tuple[Any, Any] | None:
+    """Each window's first maximum (row-major taps, as argmax) and its flat in-plane position, by a
+    left-biased tournament over the windows' tap slabs; None where a NaN is present (there the order
+    of comparisons decides, so the caller takes the argmax path)."""
+    nd, size = len(k), x.shape[2:]
+    need = [(o - 1) * ss + dd * (kk - 1) + 1 for o, ss, dd, kk in zip(out, s, d, k, strict=True)]
+    pads = [(pp, max(0, nn - pp - n)) for pp, nn, n in zip(p, need, size, strict=True)]
+    if any(lo or hi for lo, hi in pads):
+        x = xp.pad(x, ((0, 0), (0, 0), *pads), constant_values=-xp.inf)
+    plane = [math.prod(x.shape[3 + dim:]) for dim in range(nd)]  # strides of the (padded) plane
+    items = []
+    for taps in xp.ndindex(*k):
+        region = tuple(slice(t * dd, t * dd + ss * (o - 1) + 1, ss)
+                       for t, dd, ss, o in zip(taps, d, s, out, strict=True))
+        items.append((x[(slice(None), slice(None), *region)], sum(t * dd * st for t, dd, st in zip(taps, d, plane))))
+    while len(items) > 1:  # pair neighbours; the left one wins ties, so the first maximum survives
+        pairs = [(a, oa, b, ob) for (a, oa), (b, ob) in zip(items[::2], items[1::2])]
+        items = [(xp.maximum(b, a), oa + (b > a) * (ob - oa)) for a, oa, b, ob in pairs] + items[len(pairs) * 2:]
+    best, index = items[0]
+    if isinstance(index, int):  # a one-tap window
+        index = xp.full(best.shape, index, xp.int64)
+    if best.dtype.kind in "fc" and xp.isnan(best).any():
+        return None
+    for dim in range(nd):
+        index = index + (xp.arange(out[dim]) * (s[dim] * plane[dim])).reshape((-1,) + (1,) * (nd - 1 - dim))
+    spatial = math.prod(x.shape[2:])
+    planes = xp.arange(0, x.shape[0] * x.shape[1] * spatial, spatial).reshape(x.shape[:2] + (1,) * nd)
+    values = xp.take(x.reshape(-1), index + planes)  # the maxima bit for bit (maximum may flip a zero's sign)
+    if x.shape[2:] != size:  # back to positions in the unpadded plane
+        rest, index = index, 0
+        for dim in range(nd):
+            coord, rest = xp.divmod(rest, plane[dim])
+            index = index * size[dim] + coord - p[dim]
+    return values, index
+
+
 def _max_pool(input: Tensor, nd: int, kernel_size: Any, stride: Any, padding: Any, dilation: Any, ceil_mode: bool,
               return_indices: bool) -> Any:
     k, s, p, d, out = _geometry(input, nd, kernel_size, stride, padding, dilation, ceil_mode)
     x = _batch(input._data, nd)
-    win = _windows(x, k, s, p, d, out, -xp.inf)
-    flat = win.reshape(*win.shape[:2 + nd], -1)
-    tap = xp.argmax(flat, axis=-1)  # the first maximum; a NaN counts as the maximum, as in torch
-    values = xp.take_along_axis(flat, tap[..., None], -1)[..., 0]
-    # the flat input position of each chosen tap: coordinate o * s + t * d - p per dim
-    taps = xp.unravel_index(tap, k)
-    index = xp.zeros(tap.shape, xp.int64)
-    for dim in range(nd):
-        o = xp.arange(out[dim]).reshape((-1,) + (1,) * (nd - 1 - dim))
-        coord = o * s[dim] + taps[dim] * d[dim] - p[dim]
-        index = index * x.shape[2 + dim] + coord
-    return _finish_max(input, values, index, _MaxPool[max(nd, 2)], return_indices)
+    found = _first_max(x, k, s, p, d, out)
+    if found is None:
+        win = _windows(x, k, s, p, d, out, -xp.inf)
+        flat = win.reshape(*win.shape[:2 + nd], -1)
+        tap = xp.argmax(flat, axis=-1)  # the first maximum; a NaN counts as the maximum, as in torch
+        values = xp.take_along_axis(flat, tap[..., None], -1)[..., 0]
+        # the flat input position of each chosen tap: coordinate o * s + t * d - p per dim
+        taps = xp.unravel_index(tap, k)
+        index = xp.zeros(tap.shape, xp.int64)
+        for dim in range(nd):
+            o = xp.arange(out[dim]).reshape((-1,) + (1,) * (nd - 1 - dim))
+            coord = o * s[dim] + taps[dim] * d[dim] - p[dim]
+            index = index * x.shape[2 + dim] + coord
+    else:
+        values, index = found
+    disjoint = not any(p) and all(ss >= dd * (kk - 1) + 1 for kk, ss, dd in zip(k, s, d, strict=True))
+    return _finish_max(input, values, index, (_MaxPoolDisjoint if disjoint else _MaxPool)[max(nd, 2)], return_indices)
 
 
 def max_pool1d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1,
