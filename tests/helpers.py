@@ -81,3 +81,37 @@ def check_against_torch(
             else:
                 assert e.grad is not None
                 assert_same(e.grad, t.grad, rtol, atol)
+
+
+def same_error(fn: Callable[[Any], Any]) -> None:
+    """``fn(torch)`` raises; ``fn(ember)`` raises the same type with the same message ("torch." -> "ember.")."""
+    import pytest
+    import torch
+
+    with pytest.raises(Exception) as expected:
+        fn(torch)
+    with pytest.raises(type(expected.value)) as got:
+        fn(ember)
+    assert str(got.value) == str(expected.value).replace("torch.", "ember.")
+
+
+def build_pair(make: Callable[[Any], Any], seed: int = 0, *, same_repr: bool = True) -> tuple[Any, Any]:
+    """(ember module, torch module), each made by ``make(T)`` after ``manual_seed(seed)``: their
+    state dicts agree exactly (so the initialisations draw the same numbers), and so do their reprs."""
+    import warnings
+
+    import torch
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # constructor warnings are compared where they are tested
+        torch.manual_seed(seed)
+        t = make(torch)
+        ember.manual_seed(seed)
+        e = make(ember)
+    t_state, e_state = t.state_dict(), e.state_dict()
+    assert list(t_state) == list(e_state)
+    for k in t_state:
+        np.testing.assert_array_equal(e_state[k].numpy(), t_state[k].numpy(), err_msg=k)
+    if same_repr:
+        assert repr(e) == repr(t)
+    return e, t

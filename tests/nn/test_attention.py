@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import ember
-from helpers import assert_same, grad_fn_name
+from helpers import assert_same, build_pair, grad_fn_name
 
 torch = pytest.importorskip("torch")
 
@@ -161,17 +161,9 @@ def test_sdpa_errors_match_torch(name: str) -> None:
 
 # -- MultiheadAttention ------------------------------------------------------------------------------
 def _build(make: Any, seed: int = 0) -> tuple[Any, Any]:
-    """The module made by ``make(T)`` in each library from the same seed; their states agree exactly."""
-    torch.manual_seed(seed)
-    t = make(torch)
-    ember.manual_seed(seed)
-    e = make(ember)
-    t_state, e_state = t.state_dict(), e.state_dict()
-    assert list(t_state) == list(e_state)
-    for k in t_state:
-        np.testing.assert_array_equal(e_state[k].numpy(), t_state[k].numpy(), err_msg=k)
+    """``build_pair``, and the parameters registered in the same order."""
+    e, t = build_pair(make, seed)
     assert [n for n, _ in e.named_parameters()] == [n for n, _ in t.named_parameters()]
-    assert repr(e) == repr(t)
     return e, t
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import warnings
 from collections import OrderedDict
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -14,7 +13,7 @@ import pytest
 import ember
 import ember.nn.functional as EF
 from ember.autograd import gradcheck
-from helpers import assert_same, check_against_torch, grad_fn_name
+from helpers import assert_same, build_pair, check_against_torch, grad_fn_name
 
 torch = pytest.importorskip("torch")
 TF = torch.nn.functional
@@ -23,19 +22,6 @@ RNG = np.random.default_rng(3)
 
 def _x(*shape: int, dtype: Any = np.float32) -> np.ndarray:
     return RNG.standard_normal(shape).astype(dtype)
-
-
-def _build(make: Callable[[Any], Any], seed: int = 0) -> tuple[Any, Any]:
-    torch.manual_seed(seed)
-    t = make(torch)
-    ember.manual_seed(seed)
-    e = make(ember)
-    t_state, e_state = t.state_dict(), e.state_dict()
-    assert list(t_state) == list(e_state)
-    for k in t_state:
-        np.testing.assert_array_equal(e_state[k].numpy(), t_state[k].numpy(), err_msg=k)
-    assert repr(e) == repr(t)
-    return e, t
 
 
 def _errors_match(e_call: Any, t_call: Any) -> None:
@@ -83,7 +69,7 @@ NORMS = [
 def test_instance_norm(name, kw, shape, dtype):
     """Three training steps (running statistics follow torch's), then eval."""
     tdt = torch.float64 if dtype == np.float64 else torch.float32
-    e, t = _build(lambda T: getattr(T.nn, name)(4, dtype=tdt if T is torch else ember.float64 if dtype == np.float64
+    e, t = build_pair(lambda T: getattr(T.nn, name)(4, dtype=tdt if T is torch else ember.float64 if dtype == np.float64
                                                 else ember.float32, **kw))
     tol = (2e-5, 2e-5) if dtype == np.float32 else (1e-12, 1e-12)
     for train in (True, True, True, False):
@@ -95,7 +81,7 @@ def test_instance_norm(name, kw, shape, dtype):
 
 
 def test_instance_norm_trains_like_torch():
-    e, t = _build(lambda T: T.nn.Sequential(T.nn.Conv2d(2, 4, 3), T.nn.InstanceNorm2d(4, affine=True),
+    e, t = build_pair(lambda T: T.nn.Sequential(T.nn.Conv2d(2, 4, 3), T.nn.InstanceNorm2d(4, affine=True),
                                             T.nn.Upsample(scale_factor=2, mode="bilinear"), T.nn.Conv2d(4, 1, 1)))
     e_opt = ember.optim.SGD(e.parameters(), lr=0.1, momentum=0.9)
     t_opt = torch.optim.SGD(t.parameters(), lr=0.1, momentum=0.9)
@@ -152,7 +138,7 @@ BAGS = [
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_embedding_bag_module(kw, dtype):
     tdt, edt = (torch.float64, ember.float64) if dtype == np.float64 else (torch.float32, ember.float32)
-    e, t = _build(lambda T: T.nn.EmbeddingBag(9, 4, dtype=tdt if T is torch else edt, **kw))
+    e, t = build_pair(lambda T: T.nn.EmbeddingBag(9, 4, dtype=tdt if T is torch else edt, **kw))
     tol = (1e-6, 1e-6) if dtype == np.float32 else (1e-12, 1e-12)
     idx = RNG.integers(0, 9, 14)
     idx[[2, 5]] = 3

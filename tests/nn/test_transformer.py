@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import ember
-from helpers import assert_same, grad_fn_name
+from helpers import assert_same, build_pair, grad_fn_name
 
 torch = pytest.importorskip("torch")
 
@@ -19,22 +19,6 @@ RNG = np.random.default_rng(3)
 
 def _arr(*shape: int) -> np.ndarray:
     return RNG.standard_normal(shape).astype(np.float32)
-
-
-def _build(make: Any, seed: int = 0) -> tuple[Any, Any]:
-    """The module made by ``make(T)`` in each library from the same seed: same state, names, repr."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        torch.manual_seed(seed)
-        t = make(torch)
-        ember.manual_seed(seed)
-        e = make(ember)
-    t_state, e_state = t.state_dict(), e.state_dict()
-    assert list(t_state) == list(e_state)
-    for k in t_state:
-        np.testing.assert_array_equal(e_state[k].numpy(), t_state[k].numpy(), err_msg=k)
-    assert repr(e) == repr(t)
-    return e, t
 
 
 def _run(e: Any, t: Any, arrays: list[np.ndarray], kwargs: dict[str, Any] | None = None, seed: int | None = None,
@@ -83,7 +67,7 @@ def _activation(T: Any, name: Any) -> Any:
 @pytest.mark.parametrize("name", list(ENCODER_LAYERS))
 def test_encoder_layer_matches_torch(name: str) -> None:
     kw, call = ENCODER_LAYERS[name]
-    e, t = _build(lambda T: T.nn.TransformerEncoderLayer(
+    e, t = build_pair(lambda T: T.nn.TransformerEncoderLayer(
         8, 2, dim_feedforward=16, dropout=0.0, **{**kw, **({"activation": _activation(T, kw["activation"])}
                                                           if "activation" in kw else {})}))
     B, L = 3, 5
@@ -96,18 +80,18 @@ def test_encoder_layer_matches_torch(name: str) -> None:
 
 
 def test_encoder_layer_dropout_same_seed() -> None:
-    e, t = _build(lambda T: T.nn.TransformerEncoderLayer(8, 2, dim_feedforward=16, dropout=0.3))
+    e, t = build_pair(lambda T: T.nn.TransformerEncoderLayer(8, 2, dim_feedforward=16, dropout=0.3))
     _run(e, t, [_arr(4, 2, 8)], seed=5)
 
 
 def test_encoder_layer_unbatched() -> None:
-    e, t = _build(lambda T: T.nn.TransformerEncoderLayer(8, 2, dim_feedforward=16, dropout=0.0))
+    e, t = build_pair(lambda T: T.nn.TransformerEncoderLayer(8, 2, dim_feedforward=16, dropout=0.0))
     _run(e, t, [_arr(4, 8)], {"src_mask": _causal(4)})
 
 
 def test_encoder_eval_no_grad_matches_fast_path() -> None:
     """eval + no_grad: torch runs its fused inference kernels; ember its regular path (float32 noise)."""
-    e, t = _build(lambda T: T.nn.TransformerEncoder(
+    e, t = build_pair(lambda T: T.nn.TransformerEncoder(
         T.nn.TransformerEncoderLayer(8, 2, dim_feedforward=16, batch_first=True), 2, enable_nested_tensor=False))
     e.eval(), t.eval()
     x = _arr(3, 5, 8)
@@ -126,7 +110,7 @@ DECODER_LAYERS = {
 @pytest.mark.parametrize("name", list(DECODER_LAYERS))
 def test_decoder_layer_matches_torch(name: str) -> None:
     kw, call = DECODER_LAYERS[name]
-    e, t = _build(lambda T: T.nn.TransformerDecoderLayer(8, 2, dim_feedforward=16, dropout=0.0, **kw))
+    e, t = build_pair(lambda T: T.nn.TransformerDecoderLayer(8, 2, dim_feedforward=16, dropout=0.0, **kw))
     B, L, S = 2, 4, 6
     bf = kw.get("batch_first")
     tgt, mem = (_arr(B, L, 8), _arr(B, S, 8)) if bf else (_arr(L, B, 8), _arr(S, B, 8))
@@ -136,19 +120,19 @@ def test_decoder_layer_matches_torch(name: str) -> None:
 
 def test_stacks_share_initial_values_and_match() -> None:
     """TransformerEncoder/Decoder deep-copy one layer: every copy starts from the same values."""
-    e, t = _build(lambda T: T.nn.TransformerEncoder(T.nn.TransformerEncoderLayer(8, 2, 16, 0.0), 3,
+    e, t = build_pair(lambda T: T.nn.TransformerEncoder(T.nn.TransformerEncoderLayer(8, 2, 16, 0.0), 3,
                                                      norm=T.nn.LayerNorm(8)))
     np.testing.assert_array_equal(e.layers[0].linear1.weight.detach().numpy(),
                                   e.layers[2].linear1.weight.detach().numpy())
     _run(e, t, [_arr(5, 2, 8)], {"mask": _causal(5)})  # is_causal detected from the mask
-    e, t = _build(lambda T: T.nn.TransformerDecoder(T.nn.TransformerDecoderLayer(8, 2, 16, 0.0), 2))
+    e, t = build_pair(lambda T: T.nn.TransformerDecoder(T.nn.TransformerDecoderLayer(8, 2, 16, 0.0), 2))
     _run(e, t, [_arr(4, 2, 8), _arr(5, 2, 8)], {"tgt_mask": _causal(4)})
 
 
 def test_transformer_matches_torch_and_trains() -> None:
     """The full model: init (xavier over every matrix), forward/backward, three SGD steps. (Not Adam: the
     attention key biases' gradients are zero in exact arithmetic, rounding noise that Adam normalises.)"""
-    e, t = _build(lambda T: T.nn.Transformer(d_model=8, nhead=2, num_encoder_layers=2, num_decoder_layers=1,
+    e, t = build_pair(lambda T: T.nn.Transformer(d_model=8, nhead=2, num_encoder_layers=2, num_decoder_layers=1,
                                              dim_feedforward=16, dropout=0.0, batch_first=True))
     src, tgt = _arr(2, 5, 8), _arr(2, 4, 8)
     mask = ember.nn.Transformer.generate_square_subsequent_mask(4).numpy()
