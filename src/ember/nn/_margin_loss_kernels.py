@@ -59,6 +59,17 @@ def soft_margin_loss(input: Tensor, target: Tensor, reduction: int) -> Tensor:
 _MultiMarginLoss = node_class("MultiMarginLossBackward0", _scale_rule)
 
 
+def _reduced(loss: Any, per_sample: bool, reduction: int, nframe: int) -> Any:
+    """The per-sample losses as they are, or summed (and divided by the samples for 'mean'): an
+    empty batch gives 0 for both, as torch's kernels do."""
+    if per_sample:
+        return loss
+    out = xp.add.reduce(loss) if loss.size else xp.zeros((), loss.dtype)
+    if reduction == 1 and loss.size:
+        out = out / nframe
+    return xp.asarray(out, loss.dtype)
+
+
 def _margin_shape(input: Tensor) -> tuple[int, int]:
     x = input._data
     if not ((x.ndim == 2 and x.shape[1] != 0) or (x.ndim == 1 and x.shape[0] != 0) or x.ndim == 0):
@@ -100,13 +111,7 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int, margin: float, weig
     h = xp.where(active, z if p == 1 else z * z, 0) * w[:, None]
     loss = xp.add.reduce(h, axis=1) / x.dtype.type(dim)
     per_sample = reduction == 0 and target.dim() > 0
-    if per_sample:
-        out = loss
-    else:
-        out = xp.add.reduce(loss) if loss.size else xp.zeros((), x.dtype)
-        if reduction == 1 and loss.size:
-            out = out / nframe
-    result = Tensor._make(xp.asarray(out, x.dtype))
+    result = Tensor._make(_reduced(loss, per_sample, reduction, nframe))
     if input._requires_grad and grad_state.enabled:
         g = 1.0 / (nframe * dim) if reduction == 1 else 1.0 / dim
         d = xp.where(active, g if p == 1 else 2 * g * z, 0) * w[:, None]
@@ -144,13 +149,7 @@ def multilabel_margin_loss(input: Tensor, target: Tensor, reduction: int) -> Ten
     active = (z > 0) & listed[:, :, None] & ~is_target[:, None, :]
     loss = xp.add.reduce(xp.where(active, z, 0).reshape(nframe, -1), axis=1) / x.dtype.type(dim)
     per_sample = reduction == 0 and input.dim() > 1
-    if per_sample:
-        out = loss
-    else:
-        out = xp.add.reduce(loss) if loss.size else xp.zeros((), x.dtype)
-        if reduction == 1 and loss.size:
-            out = out / nframe
-    result = Tensor._make(xp.asarray(out, x.dtype))
+    result = Tensor._make(_reduced(loss, per_sample, reduction, nframe))
     if input._requires_grad and grad_state.enabled:
         g = 1.0 / (nframe * dim) if reduction == 1 else 1.0 / dim
         d = g * xp.add.reduce(active, axis=1).astype(x.dtype)
