@@ -6,8 +6,9 @@ one kernel: view the input as ``gshape``, normalise over ``axes``,
     xhat = (x - mean) / sqrt(var + eps)       (biased variance),     y = xhat * weight + bias,
 
 with weight and bias of the channel (or normalized) shape, broadcast by ``wshape`` and summed back
-over ``waxes`` in their rules. The input rule recomputes the statistics from ``x`` (so double
-backward is exact): dx = rstd * (g - mean(g) - xhat * mean(g * xhat)), g = grad * weight.
+over ``waxes`` in their rules. The input rule is dx = rstd * (g - mean(g) - xhat * mean(g * xhat)),
+g = grad * weight: a plain backward uses the forward's xhat and rstd; a differentiable one (double
+backward) recomputes them from ``x`` with ember ops, so its second derivatives are exact.
 With fixed statistics (batch norm in eval mode) it is dx = g * rstd.
 """
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 from ember.autograd.grad_mode import no_grad
 from ember.autograd.grad_mode import state as grad_state
 from ember.backend import xp
-from ember.ops.registry import attach, node_class
+from ember.ops.registry import F_array, attach, node_class
 from ember.tensor import Tensor
 
 __all__ = ["batch_norm", "group_norm", "instance_norm", "layer_norm", "rms_norm"]
@@ -36,7 +37,20 @@ def _xhat(F: Any, x: Any, gshape: tuple[int, ...], axes: tuple[int, ...], n: int
 
 
 def _input_rule(F: Any, grad: Any, x: Any, weight: Any, gshape: tuple[int, ...], axes: tuple[int, ...], n: int,
-                eps: float, stats: Any, wshape: tuple[int, ...]) -> Any:
+                eps: float, stats: Any, wshape: tuple[int, ...], xhat: Any, rstd: Any) -> Any:
+    if F is F_array:  # the forward's xhat and rstd; g's buffer takes dx in place
+        g = xp.multiply(grad, weight.reshape(wshape)) if weight is not None else xp.array(grad)
+        g = g.reshape(gshape)
+        if stats is not None:
+            g *= rstd
+            return g.reshape(x.shape)
+        s1 = g.sum(axes, keepdims=True) / n
+        gx = g * xhat
+        s2 = gx.sum(axes, keepdims=True) / n
+        g -= s1
+        g -= xp.multiply(xhat, s2, out=gx)
+        g *= rstd
+        return g.reshape(x.shape)
     xhat, rstd = _xhat(F, x, gshape, axes, n, eps, stats)
     g = F.reshape(grad if weight is None else grad * F.reshape(weight, wshape), gshape)
     if stats is not None:
@@ -46,8 +60,9 @@ def _input_rule(F: Any, grad: Any, x: Any, weight: Any, gshape: tuple[int, ...],
 
 
 def _weight_rule(F: Any, grad: Any, x: Any, gshape: tuple[int, ...], axes: tuple[int, ...], n: int, eps: float,
-                 stats: Any, waxes: tuple[int, ...]) -> Any:
-    xhat, _ = _xhat(F, x, gshape, axes, n, eps, stats)
+                 stats: Any, waxes: tuple[int, ...], xhat: Any) -> Any:
+    if F is not F_array:
+        xhat = _xhat(F, x, gshape, axes, n, eps, stats)[0]
     return F.sum(grad * F.reshape(xhat, x.shape), waxes)
 
 
@@ -60,12 +75,14 @@ _BatchNorm = node_class("NativeBatchNormBackward0", _input_rule, _weight_rule, _
 _GroupNorm = node_class("NativeGroupNormBackward0", _input_rule, _weight_rule, _bias_rule)
 
 
-def _moments(xs: Any, axes: tuple[int, ...]) -> tuple[Any, Any]:
-    """Mean and biased variance over ``axes`` (kept), accumulated in float64 as torch's CPU kernels do."""
-    acc = xs.astype(xp.float64)
-    mean = acc.mean(axis=axes, keepdims=True)
-    d = acc - mean
-    return mean, (d * d).mean(axis=axes, keepdims=True)
+def _moments(xs: Any, axes: tuple[int, ...], acc: Any = xp.float64) -> tuple[Any, Any]:
+    """Mean and biased variance over ``axes`` (kept), accumulated in ``acc``: float64 for batch norm, as
+    torch's CPU kernel; layer and group norm accumulate in the input's precision (at least float32)."""
+    a = xs if xs.dtype == acc else xs.astype(acc)
+    mean = a.mean(axis=axes, keepdims=True)
+    d = a - mean
+    d *= d
+    return mean, d.mean(axis=axes, keepdims=True)
 
 
 def _normalize(cls: type, input: Tensor, weight: Tensor | None, bias: Tensor | None, gshape: tuple[int, ...],
@@ -77,20 +94,29 @@ def _normalize(cls: type, input: Tensor, weight: Tensor | None, bias: Tensor | N
     xs = x.reshape(gshape)
     n = math.prod(xs.shape[a] for a in axes)
     if fixed is None:
-        mean, var = _moments(xs, axes) if moments is None else moments
+        if moments is None:
+            moments = _moments(xs, axes, xp.float64 if x.dtype == xp.float64 else xp.float32)
+        mean, var = moments
         mean, rstd = mean.astype(x.dtype), (1.0 / xp.sqrt(var + eps)).astype(x.dtype)
     else:
         mean, rstd = fixed
-    y = ((xs - mean) * rstd).reshape(x.shape)
+    xhat = xs - mean
+    xhat *= rstd
+    y = xhat.reshape(x.shape)  # xhat is kept for the backward: y is a buffer of its own
     if weight is not None:
         y = y * weight._data.reshape(wshape)
-    if bias is not None:
+        if bias is not None:
+            y += bias._data.reshape(wshape)
+    elif bias is not None:
         y = y + bias._data.reshape(wshape)
+    else:
+        y = y.copy()
     out = Tensor._make(y)
     if grad_state.enabled and any(t is not None and t._requires_grad for t in (input, weight, bias)):
         attach(out, cls, (input, weight, bias), {"x": input, "weight": weight, "gshape": xs.shape, "axes": axes,
                                                    "n": n, "eps": eps, "stats": fixed, "wshape": wshape,
-                                                   "waxes": _weight_axes(x.ndim, wshape)})
+                                                   "waxes": _weight_axes(x.ndim, wshape), "xhat": xhat,
+                                                   "rstd": rstd})
     return out
 
 

@@ -87,19 +87,22 @@ def _erf_float32(x: Any) -> Any:
         return erf_array(x)
     if x.ndim == 0:  # NumPy turns 0-d results into scalars, which out= refuses
         return _erf_float32(x.reshape(1)).reshape(())
-    t = xp.abs(x) * _AS_P
+    t = xp.abs(x)  # two buffers in all: t, then e^(-x^2) in t's place; r, the result
+    t *= _AS_P
     t += 1
     xp.reciprocal(t, out=t)
     r = t * _AS_COEFFS[0]
     for c in _AS_COEFFS[1:]:
         r += c
         r *= t
-    e = -x
-    e *= x
+    e = xp.multiply(x, x, out=t)
+    xp.negative(e, out=e)
     xp.exp(e, out=e)
     r *= e
-    xp.subtract(1, r, out=r)
-    return xp.copysign(r, x, out=r)
+    xp.subtract(1, r, out=r)  # erf(|x|) >= 0: its sign is x's sign bit (a bitwise OR, faster than copysign)
+    bits = r.view(xp.uint32)
+    bits |= xp.bitwise_and(x.view(xp.uint32), xp.uint32(0x80000000), out=t.view(xp.uint32))
+    return r
 
 
 _Erf = node_class("ErfBackward0", lambda F, grad, x: grad * (2 / math.sqrt(math.pi)) * F.exp(-(x * x)))
@@ -124,13 +127,25 @@ _SQRT1_2, _INV_SQRT_2PI = math.sqrt(0.5), 1 / math.sqrt(2 * math.pi)
 _BETA, _KAPPA = math.sqrt(2 / math.pi), 0.044715
 
 
-def _gelu_rule(F: Any, grad: Any, x: Any, approximate: str) -> Any:
+def _gelu_rule(F: Any, grad: Any, x: Any, approximate: str, cdf: Any) -> Any:
     if approximate == "tanh":
         x_sq = x * x
         t = F.tanh(_BETA * (x + _KAPPA * x_sq * x))
         return grad * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * _BETA * (1 + 3 * _KAPPA * x_sq))
-    erf = _erf_float32(x * _SQRT1_2) if F is F_array else F.erf(x * _SQRT1_2)
-    return grad * (0.5 * (1 + erf) + x * _INV_SQRT_2PI * F.exp(-0.5 * (x * x)))
+    if F is not F_array:
+        cdf = 0.5 * (1 + F.erf(x * _SQRT1_2))
+    elif cdf is None:
+        cdf = 0.5 * (1 + _erf_float32(x * _SQRT1_2))
+    else:  # the forward's Phi(x); torch's order: grad * (cdf + x * (beta * exp(-x^2 / 2))), in one buffer
+        pdf = xp.multiply(x, x, out=xp.empty_like(x))  # out=: a 0-d product stays an array
+        pdf *= -0.5
+        xp.exp(pdf, out=pdf)
+        pdf *= _INV_SQRT_2PI
+        pdf *= x
+        pdf += cdf
+        pdf *= grad
+        return pdf
+    return grad * (cdf + x * (_INV_SQRT_2PI * F.exp(-0.5 * (x * x))))
 
 
 _Gelu = node_class("GeluBackward0", _gelu_rule)
@@ -145,9 +160,17 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     x = _float_data(input, "gelu", "GeluKernelImpl")
     if approximate == "tanh":
         forward = lambda a: 0.5 * a * (1 + xp.tanh(_BETA * (a + _KAPPA * a * a * a)))  # noqa: E731
-    else:
+    elif x.dtype == xp.float16:
         forward = lambda a: a * 0.5 * (1 + _erf_float32(a * _SQRT1_2))  # noqa: E731
-    return _pointwise(input, x, forward, _Gelu, approximate=approximate)
+    else:  # Phi(x) = (1 + erf(x / sqrt 2)) / 2 in one buffer, kept for the backward
+        cdf = _erf_float32(x * _SQRT1_2)
+        cdf += 1
+        cdf *= 0.5
+        out = Tensor._make(x * cdf)
+        if input._requires_grad and grad_state.enabled:
+            attach(out, _Gelu, (input,), {"x": input, "approximate": approximate, "cdf": cdf})
+        return out
+    return _pointwise(input, x, forward, _Gelu, approximate=approximate, cdf=None)
 
 
 def _silu_rule(F: Any, grad: Any, x: Any) -> Any:

@@ -10,13 +10,23 @@ from ember.backend import xp
 from ember.ops import movement
 from ember.ops._shape import wrap_dim
 from ember.ops.activation import _data, _pointwise, _type_name
-from ember.ops.registry import node_class, register
+from ember.ops.registry import F_array, node_class, register
 from ember.tensor import Tensor
 
 __all__ = ["log_softmax", "softmax"]
 
-_Softmax = node_class("SoftmaxBackward0", lambda F, grad, result, dim: result * (
-    grad - F.sum(grad * result, dim, True)))
+
+def _softmax_rule(F: Any, grad: Any, result: Any, dim: int | None) -> Any:
+    if F is not F_array or not result.ndim:
+        return result * (grad - F.sum(grad * result, dim, True))
+    t = grad * result  # one buffer: grad * result, then (grad - its sum) * result
+    total = xp.add.reduce(t, axis=dim, keepdims=True)
+    xp.subtract(grad, total, out=t)
+    t *= result
+    return t
+
+
+_Softmax = node_class("SoftmaxBackward0", _softmax_rule)
 _LogSoftmax = node_class("LogSoftmaxBackward0", lambda F, grad, result, dim: grad - F.exp(result) * F.sum(
     grad, dim, True))
 
@@ -43,9 +53,16 @@ def _softmax_array(x: Any, dim: int, log: bool) -> Any:
     axis = dim if x.ndim else None
     with xp.errstate(invalid="ignore"):  # inf - inf: nan, quietly, as torch gives it
         shifted = x - xp.max(x, axis=axis, keepdims=True)
-        e = xp.exp(shifted)
-        total = xp.add.reduce(e, axis=axis, keepdims=True)
-        return shifted - xp.log(total) if log else e / total
+        if log:
+            total = xp.add.reduce(xp.exp(shifted), axis=axis, keepdims=True)
+            shifted -= xp.log(total)
+            return shifted
+        if not x.ndim:  # NumPy's 0-d results are scalars, which out= refuses
+            e = xp.exp(shifted)
+            return e / xp.add.reduce(e, axis=axis, keepdims=True)
+        e = xp.exp(shifted, out=shifted)  # one buffer: e^shifted, then its share of the sum
+        e /= xp.add.reduce(e, axis=axis, keepdims=True)
+        return e
 
 
 def softmax(input: Tensor, dim: int, dtype: dtypes.dtype | None = None) -> Tensor:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ember.backend import xp
 from ember.creation import tensor, zeros_like
 from ember.ops.elementwise import maximum
 from ember.optim.optimizer import (
@@ -80,6 +81,10 @@ class Adam(Optimizer):
                 state["max_exp_avg_sq"] = zeros_like(p)
         if group["maximize"]:
             grad = -grad
+        if not group["differentiable"] and p._base is None and p._data.dtype.kind == "f" \
+                and grad._data.dtype == p._data.dtype:
+            self._update_arrays(p, grad, state, group)
+            return
         exp_avg, exp_avg_sq, step_t = state["exp_avg"], state["exp_avg_sq"], state["step"]
         lr, weight_decay, eps = _value(group["lr"]), group["weight_decay"], group["eps"]
         beta1, beta2 = (_value(b) for b in group["betas"])
@@ -103,6 +108,49 @@ class Adam(Optimizer):
         else:
             denom = (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps)
         p.addcdiv_(exp_avg, denom, value=-step_size)
+
+    @staticmethod
+    def _update_arrays(p: Tensor, grad: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
+        """The update above on the arrays, in place, with the same operations in the same order (so the
+        same values): no graph is recorded, so the tensor ops' bookkeeping is all it saves."""
+        exp_avg, exp_avg_sq, step_t = state["exp_avg"], state["exp_avg_sq"], state["step"]
+        lr, weight_decay, eps = _value(group["lr"]), group["weight_decay"], group["eps"]
+        beta1, beta2 = (_value(b) for b in group["betas"])
+        step_t += 1
+        x, m, v = p._data, exp_avg._data, exp_avg_sq._data
+        if weight_decay != 0:
+            if group["decoupled_weight_decay"]:
+                x *= 1 - lr * weight_decay
+            else:
+                grad = grad.add(p, alpha=weight_decay)
+        g = grad._data
+        w = 1 - beta1
+        t = g - m  # lerp(m, g, w): torch's two-sided formula, as ``lerp``
+        if abs(w) < 0.5:
+            t *= w
+            m += t
+        else:
+            t *= 1 - w
+            xp.subtract(g, t, out=m)
+        v *= beta2
+        xp.multiply(g, 1 - beta2, out=t)  # addcmul: v + (value * g) * g
+        t *= g
+        v += t
+        step = step_t.item()
+        bias_correction2_sqrt = (1 - beta2**step) ** 0.5
+        if group["amsgrad"]:
+            max_exp_avg_sq = state["max_exp_avg_sq"]
+            xp.maximum(max_exp_avg_sq._data, v, out=max_exp_avg_sq._data)
+            max_exp_avg_sq._vc[0] += 1
+            v = max_exp_avg_sq._data
+        denom = xp.sqrt(v)
+        denom /= bias_correction2_sqrt
+        denom += eps
+        xp.multiply(m, -(lr / (1 - beta1**step)), out=t)  # addcdiv: x + (value * m) / denom
+        t /= denom
+        x += t
+        for written in (p, exp_avg, exp_avg_sq):
+            written._vc[0] += 1
 
 
 class AdamW(Adam):
