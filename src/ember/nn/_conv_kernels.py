@@ -54,8 +54,8 @@ def _grad_matrix(grad: Any, groups: int) -> Any:
     return grad.reshape(n, groups, oc // groups, p).transpose(1, 0, 3, 2).reshape(groups, n * p, oc // groups)
 
 
-def _conv_array(x: Any, w: Any, geo: Geometry) -> Any:
-    cols, out = _columns(x, w.shape[2:], geo)
+def _conv_array(x: Any, w: Any, geo: Geometry, columns: tuple[Any, tuple[int, ...]] | None = None) -> Any:
+    cols, out = columns if columns is not None else _columns(x, w.shape[2:], geo)
     g, n = geo.groups, x.shape[0]
     wm = w.reshape(g, w.shape[0] // g, -1)  # (G, OCg, Cg * K)
     y = xp.matmul(cols, wm.transpose(0, 2, 1))  # (G, N * P, OCg)
@@ -82,8 +82,9 @@ def _input_grad_array(grad: Any, w: Any, geo: Geometry, x_shape: tuple[int, ...]
                                            zip(x_shape[2:], geo.padding, strict=True)))]
 
 
-def _weight_grad_array(x: Any, grad: Any, geo: Geometry, w_shape: tuple[int, ...]) -> Any:
-    cols, _ = _columns(x, tuple(w_shape[2:]), geo)
+def _weight_grad_array(x: Any, grad: Any, geo: Geometry, w_shape: tuple[int, ...], cols: Any = None) -> Any:
+    if cols is None:
+        cols, _ = _columns(x, tuple(w_shape[2:]), geo)
     dw = xp.matmul(_grad_matrix(grad, geo.groups).transpose(0, 2, 1), cols)  # (G, OCg, Cg * K)
     return dw.reshape(w_shape)
 
@@ -111,8 +112,9 @@ def input_grad(grad: Any, w: Any, geo: Geometry, x_shape: tuple[int, ...]) -> An
     return _record(out, _InputGradBackward, grad, w, {"g": grad, "w": w, "geo": geo})
 
 
-def weight_grad(x: Any, grad: Any, geo: Geometry, w_shape: tuple[int, ...]) -> Any:
-    out = _weight_grad_array(_data(x), _data(grad), geo, tuple(w_shape))
+def weight_grad(x: Any, grad: Any, geo: Geometry, w_shape: tuple[int, ...], cols: Any = None) -> Any:
+    """``cols``: the forward's im2col columns of ``x``, when it kept them (one copy less)."""
+    out = _weight_grad_array(_data(x), _data(grad), geo, tuple(w_shape), cols)
     return _record(out, _WeightGradBackward, x, grad, {"x": x, "g": grad, "geo": geo})
 
 
@@ -135,7 +137,7 @@ _WeightGradBackward = node_class("ConvolutionBackwardBackward0",
 # transposed convolution runs input_grad forward, so its derivatives swap roles.
 Convolution = node_class("ConvolutionBackward0",
                          lambda F, grad, w, geo, x: input_grad(grad, w, geo, x.shape),
-                         lambda F, grad, x, geo, w: weight_grad(x, grad, geo, w.shape),
+                         lambda F, grad, x, geo, w, cols: weight_grad(x, grad, geo, w.shape, cols),
                          _bias_rule)
 ConvolutionTransposed = node_class("ConvolutionBackward0",
                                    lambda F, grad, w, geo: conv(grad, w, geo),
@@ -147,12 +149,14 @@ def convolution(input: Tensor, weight: Tensor, bias: Tensor | None, geo: Geometr
                 out_shape: tuple[int, ...] | None = None) -> Tensor:
     """A (transposed) convolution of batched input with one node for input, weight and bias."""
     x, w = input._data, weight._data
-    y = _input_grad_array(x, w, geo, out_shape) if transposed else _conv_array(x, w, geo)  # type: ignore[arg-type]
+    columns = None if transposed else _columns(x, w.shape[2:], geo)  # kept for the weight's gradient
+    y = _input_grad_array(x, w, geo, out_shape) if transposed else _conv_array(x, w, geo, columns)  # type: ignore[arg-type]
     if bias is not None:
         y = y + bias._data.reshape((-1,) + (1,) * (y.ndim - 2))
     out = Tensor._make(y)
     if grad_state.enabled and any(t is not None and t._requires_grad for t in (input, weight, bias)):
         cls = ConvolutionTransposed if transposed else Convolution
-        attach(out, cls, (input, weight, bias), {"x": input, "w": weight, "geo": geo,
+        cols = None if columns is None else columns[0]
+        attach(out, cls, (input, weight, bias), {"x": input, "w": weight, "geo": geo, "cols": cols,
                                                  "sum_dims": (0, *range(2, y.ndim))})
     return out
